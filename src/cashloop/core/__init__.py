@@ -1,0 +1,1 @@
+"""The pure finance core: no Django, no database, no clock, no network."""

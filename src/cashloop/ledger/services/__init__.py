@@ -1,0 +1,1 @@
+"""Writes to the ledger: one transaction each; load → core → store → audit."""
