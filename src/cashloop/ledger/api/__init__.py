@@ -1,0 +1,9 @@
+"""The ledger's REST endpoints, one module per concept, combined into one router."""
+
+from ninja import Router
+
+from cashloop.ledger.api import customers, documents
+
+router = Router(tags=["ledger"])
+router.add_router("", customers.router)
+router.add_router("", documents.router)

@@ -1,0 +1,1 @@
+"""Set-based reads of the ledger, shared by pages, API, CLI and exports."""

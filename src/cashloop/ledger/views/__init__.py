@@ -1,0 +1,1 @@
+"""Ledger pages, one module per concept."""
