@@ -2,8 +2,9 @@
 
 from ninja import Router
 
-from cashloop.ledger.api import customers, documents
+from cashloop.ledger.api import customers, documents, fx
 
 router = Router(tags=["ledger"])
 router.add_router("", customers.router)
 router.add_router("", documents.router)
+router.add_router("", fx.router)
