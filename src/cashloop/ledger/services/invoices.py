@@ -1,0 +1,236 @@
+"""Creating and changing invoices and their instalments; one transaction and audit entry each.
+
+Rules: the customer must exist in the company (and be in the user's scope); the amount is
+positive; the currency is an ISO 4217 code; without a due date, the customer's (or contract's)
+terms give one; a due date before the issue date is kept with a warning (ERP exports have them);
+the amount may not drop below what is already allocated, and the currency may not change once
+money is allocated. Instalments always add up to the invoice amount (core.money.allocate).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from cashloop.accounts.access import require_write
+from cashloop.audit.services import Actor, changed_fields, record
+from cashloop.core.money import allocate, is_currency_code
+from cashloop.core.problems import Invalid, NotFound, Problem, Refusal
+from cashloop.ledger.models import Company, Contract, Invoice, InvoiceInstalment
+from cashloop.ledger.queries.documents import customers_in_scope, invoices_in_scope
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+MAX_MINOR = 10**15  # far above any invoice, far below BIGINT; keeps arithmetic and SQL safe
+DEFAULT_NET_DAYS = 30
+AUDITED = ("issue_date", "due_date", "amount_minor", "currency", "description", "contract")
+
+
+class DuplicateNumber(Refusal):
+    code = "invoice.duplicate"
+
+
+class AmountBelowAllocated(Refusal):
+    code = "invoice.amount_below_allocated"
+
+
+def invalid(at_field: str, code: str, message: str, **params: Any) -> Invalid:
+    """An Invalid refusal naming the field, for adapters to show beside it."""
+    problem = Problem(source="request", field=at_field, code=code, message=message,
+                      params=tuple((k, str(v)) for k, v in params.items()))
+    return Invalid(problem.text(), (problem,))
+
+
+def check_date(field: str, value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise invalid(field, "date.out_of_range", "{field} must be between {low} and {high}",
+                      field=field, low=EARLIEST, high=LATEST)
+    return value
+
+
+def check_amount(field: str, minor: int) -> int:
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise TypeError("amounts are integer minor units")
+    if minor <= 0:
+        raise invalid(field, "amount.not_positive", "{field} must be more than zero", field=field)
+    if minor > MAX_MINOR:
+        raise invalid(field, "amount.too_large", "{field} is too large", field=field)
+    return minor
+
+
+def check_currency(field: str, currency: str) -> str:
+    if not is_currency_code(currency):
+        raise invalid(field, "currency.unknown", "{value} is not an ISO 4217 currency code",
+                      value=currency)
+    return currency
+
+
+def check_text(field: str, value: str, max_length: int, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        raise invalid(field, "text.required", "{field} is required", field=field)
+    if len(value) > max_length or "\x00" in value:
+        raise invalid(field, "text.invalid", "{field} is too long or has invalid characters",
+                      field=field)
+    return value
+
+
+def due_date_for(terms: Any, issue_date: date) -> date:
+    """Due date from the stored terms' net days (end of month first when EOM); net 30 by default."""
+    # TODO(#7): use core.terms.due_date_for with the company's business calendar once it lands.
+    if terms is None:
+        return issue_date + timedelta(days=DEFAULT_NET_DAYS)
+    start = issue_date
+    if terms.end_of_month:
+        start = issue_date.replace(day=calendar.monthrange(issue_date.year, issue_date.month)[1])
+    return start + timedelta(days=terms.net_days)
+
+
+def _due_warning(issue_date: date, due_date: date) -> tuple[Problem, ...]:
+    if due_date >= issue_date:
+        return ()
+    return (Problem(source="request", field="due_date", code="due_date.before_issue",
+                    message="due date {due} is before issue date {issue}",
+                    params=(("due", due_date.isoformat()), ("issue", issue_date.isoformat())),
+                    severity="warning"),)
+
+
+def _snapshot(invoice: Invoice) -> dict[str, Any]:
+    return {name: getattr(invoice, "contract_id" if name == "contract" else name) for name in AUDITED}
+
+
+@transaction.atomic
+def create_invoice(
+    actor: Actor, company: Company, *, number: str, customer_code: str, issue_date: date,
+    amount_minor: int, currency: str, due_date: date | None = None, description: str = "",
+    contract_number: str | None = None,
+) -> tuple[Invoice, tuple[Problem, ...]]:
+    """A new invoice and any warnings (due before issue)."""
+    require_write(actor.user, company)
+    number = check_text("number", number, 64, required=True)
+    check_date("issue_date", issue_date)
+    check_amount("amount", amount_minor)
+    check_currency("currency", currency)
+    description = check_text("description", description, 500)
+    customer = customers_in_scope(actor.user, company).select_related("payment_terms").filter(
+        code=customer_code).first()
+    if customer is None:
+        raise NotFound(f"no customer {customer_code}")
+    contract = None
+    if contract_number:
+        contract = Contract.objects.select_related("payment_terms").filter(
+            company=company, customer=customer, number=contract_number).first()
+        if contract is None:
+            raise NotFound(f"no contract {contract_number} for customer {customer_code}")
+    if due_date is None:
+        terms = (contract.payment_terms if contract else None) or customer.payment_terms
+        due_date = due_date_for(terms, issue_date)
+    check_date("due_date", due_date)
+    if Invoice.objects.filter(company=company, number=number).exists():
+        raise DuplicateNumber(f"invoice {number} already exists")
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                company=company, customer=customer, number=number, issue_date=issue_date,
+                due_date=due_date, amount_minor=amount_minor, currency=currency,
+                description=description, contract=contract,
+            )
+    except IntegrityError as exc:  # a concurrent request created the same number
+        raise DuplicateNumber(f"invoice {number} already exists") from exc
+    record(actor, company, "invoice.create", invoice, None, _snapshot(invoice))
+    return invoice, _due_warning(issue_date, due_date)
+
+
+@transaction.atomic
+def update_invoice(actor: Actor, company: Company, number: str, **changes: Any
+                   ) -> tuple[Invoice, tuple[Problem, ...]]:
+    """Change issue_date, due_date, amount_minor, currency or description of an invoice."""
+    require_write(actor.user, company)
+    unknown = set(changes) - {"issue_date", "due_date", "amount_minor", "currency", "description"}
+    if unknown:
+        raise TypeError(f"cannot change {sorted(unknown)}")
+    invoice = invoices_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
+        number=number).first()
+    if invoice is None:
+        raise NotFound(f"no invoice {number}")
+    before = _snapshot(invoice)
+    for name in ("issue_date", "due_date"):
+        if changes.get(name) is not None:
+            setattr(invoice, name, check_date(name, changes[name]))
+    if changes.get("description") is not None:
+        invoice.description = check_text("description", changes["description"], 500)
+    if changes.get("currency") is not None and changes["currency"] != invoice.currency:
+        check_currency("currency", changes["currency"])
+        if invoice.allocations.exists():
+            raise Refusal(f"invoice {number} has allocations; its currency cannot change")
+        invoice.currency = changes["currency"]
+    amount_changed = False
+    if changes.get("amount_minor") is not None and changes["amount_minor"] != invoice.amount_minor:
+        new_amount = check_amount("amount", changes["amount_minor"])
+        if new_amount < invoice.paid_minor:
+            raise AmountBelowAllocated(
+                f"invoice {number} already has {invoice.paid_minor} minor units allocated; "
+                "its amount cannot be lower", (Problem("request", "amount", "amount.below_allocated",
+                                                       "the amount is below what is allocated"),))
+        invoice.amount_minor = new_amount
+        amount_changed = True
+    old, new = changed_fields(before, _snapshot(invoice))
+    if not new:
+        return invoice, ()
+    invoice.save()
+    record(actor, company, "invoice.update", invoice, old, new)
+    if amount_changed:
+        from cashloop.ledger.services.allocations import refresh_settlement  # it imports us
+
+        refresh_settlement(actor, company, [invoice.pk])
+        _rescale_instalments(invoice)
+        invoice.refresh_from_db()
+    return invoice, _due_warning(invoice.issue_date, invoice.due_date)
+
+
+def _rescale_instalments(invoice: Invoice) -> None:
+    instalments = list(invoice.instalments.order_by("sequence"))
+    if not instalments:
+        return
+    amounts = allocate(invoice.amount_minor, [i.amount_minor for i in instalments])
+    if any(a <= 0 for a in amounts):  # an instalment would vanish: split evenly instead
+        amounts = allocate(invoice.amount_minor, [1] * len(instalments))
+    for instalment, amount in zip(instalments, amounts, strict=True):
+        instalment.amount_minor = amount
+    InvoiceInstalment.objects.bulk_update(instalments, ["amount_minor"])
+
+
+@transaction.atomic
+def set_instalments(actor: Actor, company: Company, number: str, due_dates: Sequence[date],
+                    weights: Sequence[int] | None = None) -> list[InvoiceInstalment]:
+    """Replace an invoice's instalments: one per due date, amounts split by weight (even if none)."""
+    require_write(actor.user, company)
+    invoice = invoices_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
+        number=number).first()
+    if invoice is None:
+        raise NotFound(f"no invoice {number}")
+    if not due_dates or len(due_dates) > invoice.amount_minor or len(due_dates) > 120:
+        raise invalid("due_dates", "instalments.count", "give between 1 and 120 instalment dates")
+    for d in due_dates:
+        check_date("due_dates", d)
+    weights = list(weights) if weights is not None else [1] * len(due_dates)
+    if len(weights) != len(due_dates) or any(w <= 0 for w in weights):
+        raise invalid("weights", "instalments.weights", "give one positive weight per due date")
+    pairs = sorted(zip(due_dates, weights, strict=True), key=lambda p: p[0])
+    amounts = allocate(invoice.amount_minor, [w for _, w in pairs])
+    if any(a <= 0 for a in amounts):
+        raise invalid("weights", "instalments.zero", "an instalment would be zero")
+    before = [(i.due_date, i.amount_minor) for i in invoice.instalments.all()]
+    invoice.instalments.all().delete()
+    created = InvoiceInstalment.objects.bulk_create(
+        InvoiceInstalment(invoice=invoice, sequence=n, due_date=d, amount_minor=a)
+        for n, ((d, _), a) in enumerate(zip(pairs, amounts, strict=True), start=1)
+    )
+    record(actor, company, "invoice.instalments", invoice,
+           {"instalments": [[d.isoformat(), a] for d, a in before]},
+           {"instalments": [[i.due_date.isoformat(), i.amount_minor] for i in created]})
+    return created
