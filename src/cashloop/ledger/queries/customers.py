@@ -1,0 +1,394 @@
+"""Reading customers: the filtered, sorted, paged list with open and overdue balances, and one
+customer's page (open items, payments, contacts, contracts, disputes, aging, days late).
+
+Balances are as of today over open invoices only (`settled_date IS NULL`; open = amount − paid;
+overdue when due_date < as_of), so the partial index on open invoices does the work. A row's figures
+are in the customer's currency (the company's base currency when the customer has none); open
+invoices in another currency are listed on the customer page but never added to these sums.
+The list takes a fixed number of queries whatever the page size: sorted by code or name, the page's
+customers are read first and one grouped query sums their open invoices; sorted by a balance, one
+grouped query over customers joined to their open invoices is ordered and limited in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from cashloop.accounts.access import customer_scope
+from cashloop.ledger.models import (
+    Allocation,
+    Company,
+    Contact,
+    Contract,
+    Customer,
+    Dispute,
+    Invoice,
+    Payment,
+    SalesRep,
+)
+
+SORTS = ("code", "name", "open_balance", "overdue", "credit_use")
+SORT_CHOICES = (*SORTS, *(f"-{s}" for s in SORTS))
+MAX_LIMIT = 500
+OPEN_ITEMS_SHOWN = 200
+PAYMENTS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    search: str = ""  # part of code, name or tax id
+    sales_rep: str = ""  # sales rep name
+    department: str = ""
+    tier: str = ""
+    currency: str = ""
+    country: str = ""
+    has_overdue: bool | None = None
+    sort: str = "code"  # one of SORT_CHOICES; '-' for descending
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    code: str
+    name: str
+    tax_id: str
+    industry: str
+    country: str
+    currency: str  # the row's money: the customer's currency or the company's base currency
+    sales_rep: str | None
+    department: str
+    tier: str
+    payment_terms: str | None
+    credit_limit_minor: int | None
+    open_minor: int
+    overdue_minor: int
+
+    @property
+    def credit_use_pct(self) -> Decimal | None:
+        """Open balance as a percent of the credit limit; None without a (positive) limit."""
+        if not self.credit_limit_minor:
+            return None
+        ratio = Decimal(self.open_minor) * 100 / Decimal(self.credit_limit_minor)
+        return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    as_of: date
+    count: int
+    rows: list[CustomerRow]
+    filters: CustomerFilters
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "").strip()
+
+
+def _row_currency(company: Company) -> Case:
+    return Case(When(currency="", then=Value(company.base_currency)), default=F("currency"))
+
+
+def filtered_customers(company: Company, user: Any, filters: CustomerFilters, as_of: date) -> QuerySet:
+    """The customers the user may see that match the filters (no balances, no order)."""
+    rows = (Customer.objects.filter(company=company).filter(customer_scope(user, company))
+            .annotate(row_currency=_row_currency(company)))
+    if search := _clean(filters.search)[:200]:
+        rows = rows.filter(Q(code__icontains=search) | Q(name__icontains=search)
+                           | Q(tax_id__icontains=search))
+    if rep := _clean(filters.sales_rep):
+        rows = rows.filter(sales_rep__name=rep)
+    for name in ("department", "tier", "country"):
+        if value := _clean(getattr(filters, name)):
+            rows = rows.filter(**{name: value})
+    if currency := _clean(filters.currency).upper():
+        rows = rows.filter(row_currency=currency)
+    if filters.has_overdue is not None:
+        overdue = Invoice.objects.filter(
+            customer_id=OuterRef("pk"), settled_date__isnull=True, due_date__lt=as_of,
+            currency=OuterRef("row_currency"),
+        )
+        rows = rows.filter(Exists(overdue)) if filters.has_overdue else rows.exclude(Exists(overdue))
+    return rows
+
+
+def _row(customer: Customer, currency: str, open_minor: int, overdue_minor: int) -> CustomerRow:
+    return CustomerRow(
+        code=customer.code, name=customer.name, tax_id=customer.tax_id, industry=customer.industry,
+        country=customer.country, currency=currency,
+        sales_rep=customer.sales_rep.name if customer.sales_rep else None,
+        department=customer.department, tier=customer.tier,
+        payment_terms=customer.payment_terms.code if customer.payment_terms else None,
+        credit_limit_minor=customer.credit_limit_minor,
+        open_minor=open_minor, overdue_minor=overdue_minor,
+    )
+
+
+def _open_amount() -> Any:
+    return F("amount_minor") - F("paid_minor")
+
+
+def open_balances(company: Company, customer_ids: Sequence[int], as_of: date
+                  ) -> dict[tuple[int, str], tuple[int, int]]:
+    """(customer id, currency) → (open, overdue) minor units, in one grouped query."""
+    if not customer_ids:
+        return {}
+    grouped = (
+        Invoice.objects.filter(company=company, customer_id__in=list(customer_ids),
+                               settled_date__isnull=True)
+        .values("customer_id", "currency")
+        .annotate(
+            open_minor=Sum(_open_amount()),
+            overdue_minor=Sum(Case(When(due_date__lt=as_of, then=_open_amount()),
+                                   default=Value(0), output_field=IntegerField())),
+        )
+        .order_by()
+    )
+    return {(g["customer_id"], g["currency"]): (g["open_minor"] or 0, g["overdue_minor"] or 0)
+            for g in grouped}
+
+
+def customer_page(company: Company, user: Any, filters: CustomerFilters, as_of: date) -> CustomerPage:
+    """One page of the customer list with each row's open and overdue balance as of `as_of`."""
+    limit = max(1, min(int(filters.limit), MAX_LIMIT))
+    offset = max(0, min(int(filters.offset), 10**9))
+    sort = filters.sort if filters.sort in SORT_CHOICES else "code"
+    descending, key = sort.startswith("-"), sort.lstrip("-")
+    base = filtered_customers(company, user, filters, as_of)
+    count = base.count()
+    page = base.select_related("sales_rep", "payment_terms")
+    if key in ("code", "name"):
+        order = [f"-{key}" if descending else key, "code", "pk"]
+        customers = list(page.order_by(*order)[offset:offset + limit])
+        balances = open_balances(company, [c.pk for c in customers], as_of)
+        rows = []
+        for c in customers:
+            currency = c.currency or company.base_currency
+            rows.append(_row(c, currency, *balances.get((c.pk, currency), (0, 0))))
+    else:
+        rows = [_row(c, c.row_currency, c.open_minor, c.overdue_minor)
+                for c in _by_balance(page, key, descending, as_of)[offset:offset + limit]]
+    return CustomerPage(as_of=as_of, count=count, rows=rows, filters=filters)
+
+
+def _by_balance(customers: QuerySet, key: str, descending: bool, as_of: date) -> QuerySet:
+    """Customers annotated with open/overdue sums in a single grouped join, ordered by `key`."""
+    in_currency = Q(open_inv__currency=F("row_currency"))
+    amount = F("open_inv__amount_minor") - F("open_inv__paid_minor")
+    rows = customers.annotate(
+        open_inv=FilteredRelation("invoices", condition=Q(invoices__settled_date__isnull=True)),
+    ).annotate(
+        open_minor=Coalesce(Sum(amount, filter=in_currency), Value(0)),
+        overdue_minor=Coalesce(
+            Sum(amount, filter=in_currency & Q(open_inv__due_date__lt=as_of)), Value(0)),
+    )
+    if key == "credit_use":
+        rows = rows.annotate(credit_use_bp=Case(
+            When(credit_limit_minor__gt=0, then=F("open_minor") * 10000 / F("credit_limit_minor")),
+            default=Value(None), output_field=IntegerField(),
+        ))
+    column = {"open_balance": "open_minor", "overdue": "overdue_minor",
+              "credit_use": "credit_use_bp"}[key]
+    first = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return rows.order_by(first, "code", "pk")
+
+
+def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
+    """Values offered in the list's filter menus (sales reps, departments, tiers, ...)."""
+    visible = Customer.objects.filter(company=company).filter(customer_scope(user, company))
+    out: dict[str, list[str]] = {
+        name: [v for v in visible.order_by(name).values_list(name, flat=True).distinct() if v]
+        for name in ("department", "tier", "country", "currency")
+    }
+    out["sales_rep"] = list(
+        SalesRep.objects.filter(company=company, customers__in=visible).order_by("name")
+        .values_list("name", flat=True).distinct()
+    )
+    return out
+
+
+# ---- one customer ---------------------------------------------------------------------------
+
+# Default aging buckets as (label, from_days, to_days): days overdue = as_of − due_date;
+# "not yet due" is days ≤ 0 (due today is not yet due), the last bucket is open-ended.
+DEFAULT_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("not yet due", None, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90),
+    ("over 90", 91, None),
+)
+
+
+@dataclass(frozen=True)
+class AgingBucket:
+    label: str
+    from_days: int | None
+    to_days: int | None
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class CustomerAging:
+    currency: str
+    buckets: list[AgingBucket]
+
+    @property
+    def total_minor(self) -> int:
+        return sum(b.amount_minor for b in self.buckets)
+
+
+@dataclass(frozen=True)
+class DaysLate:
+    """Lateness of settled invoices: days late = max(0, settled_date − due_date).
+
+    `average_days` is the plain mean over invoices; `weighted_days` weights each invoice by its
+    amount (Σ amount × days late / Σ amount), so large late invoices count more.
+    """
+
+    invoice_count: int
+    average_days: Decimal | None
+    weighted_days: Decimal | None
+
+
+@dataclass
+class CustomerDetail:
+    customer: Customer
+    as_of: date
+    currency: str
+    aging: list[CustomerAging]
+    open_items: list[Invoice]
+    open_items_count: int
+    payments: list[Payment]
+    contacts: list[Contact]
+    contracts: list[Contract]
+    disputes: list[Dispute]
+    days_late: DaysLate
+    open_minor: int = 0
+    overdue_minor: int = 0
+    credit_limit_minor: int | None = None
+
+    @property
+    def credit_use_pct(self) -> Decimal | None:
+        if not self.credit_limit_minor:
+            return None
+        ratio = Decimal(self.open_minor) * 100 / Decimal(self.credit_limit_minor)
+        return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def due_date_ranges(as_of: date, buckets: Sequence[tuple[str, int | None, int | None]] = DEFAULT_BUCKETS
+                    ) -> list[tuple[str, int | None, int | None, date | None, date | None]]:
+    """Each bucket with its due-date range (earliest, latest; None = unbounded) as of `as_of`."""
+    out = []
+    for label, from_days, to_days in buckets:
+        earliest = as_of - timedelta(days=to_days) if to_days is not None else None
+        latest = as_of - timedelta(days=from_days) if from_days is not None else None
+        out.append((label, from_days, to_days, earliest, latest))
+    return out
+
+
+def customer_aging(company: Company, customer: Customer, as_of: date,
+                   buckets: Sequence[tuple[str, int | None, int | None]] = DEFAULT_BUCKETS
+                   ) -> list[CustomerAging]:
+    """The customer's open invoices by aging bucket, per currency, in one grouped query."""
+    ranges = due_date_ranges(as_of, buckets)
+    sums = {}
+    for i, (_, _, _, earliest, latest) in enumerate(ranges):
+        cond = Q()
+        if earliest is not None:
+            cond &= Q(due_date__gte=earliest)
+        if latest is not None:
+            cond &= Q(due_date__lte=latest)
+        sums[f"b{i}"] = Sum(Case(When(cond, then=_open_amount()), default=Value(0),
+                                 output_field=IntegerField()))
+    grouped = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
+               .values("currency").annotate(**sums).order_by("currency"))
+    return [
+        CustomerAging(g["currency"], [
+            AgingBucket(label, f, t, g[f"b{i}"] or 0) for i, (label, f, t, _, _) in enumerate(ranges)
+        ])
+        for g in grouped
+    ]
+
+
+def days_late(company: Company, customer: Customer, currency: str) -> DaysLate:
+    """Average days late over the customer's settled invoices in `currency` (see DaysLate)."""
+    settled = (Invoice.objects.filter(company=company, customer=customer, currency=currency,
+                                      settled_date__isnull=False)
+               .values_list("due_date", "settled_date", "amount_minor"))
+    count = days_total = weighted_total = amount_total = 0
+    # Date differences are taken here rather than in SQL, which differs between databases.
+    for due, settled_on, amount in settled.iterator(chunk_size=5000):
+        late = max(0, (settled_on - due).days)
+        count += 1
+        days_total += late
+        weighted_total += late * amount
+        amount_total += amount
+    if not count:
+        return DaysLate(0, None, None)
+    tenth = Decimal("0.1")
+    return DaysLate(
+        count,
+        (Decimal(days_total) / count).quantize(tenth, rounding=ROUND_HALF_UP),
+        (Decimal(weighted_total) / amount_total).quantize(tenth, rounding=ROUND_HALF_UP),
+    )
+
+
+def customer_detail(company: Company, customer: Customer, as_of: date) -> CustomerDetail:
+    """Everything the customer page shows; the customer was already looked up within scope."""
+    currency = customer.currency or company.base_currency
+    aging = customer_aging(company, customer, as_of)
+    mine = next((a for a in aging if a.currency == currency), None)
+    open_minor = mine.total_minor if mine else 0
+    overdue_minor = sum(b.amount_minor for b in mine.buckets if b.from_days) if mine else 0
+    open_rows = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
+                 .order_by("due_date", "number"))
+    open_items = list(open_rows[:OPEN_ITEMS_SHOWN])
+    open_count = len(open_items) if len(open_items) < OPEN_ITEMS_SHOWN else open_rows.count()
+    allocations = Allocation.objects.select_related("invoice").order_by("applied_date", "pk")
+    payments = list(
+        Payment.objects.filter(company=company, customer=customer)
+        .prefetch_related(Prefetch("allocations", queryset=allocations))
+        .order_by("-received_date", "-pk")[:PAYMENTS_SHOWN]
+    )
+    return CustomerDetail(
+        customer=customer, as_of=as_of, currency=currency, aging=aging,
+        open_items=open_items, open_items_count=open_count, payments=payments,
+        contacts=list(customer.contacts.order_by("-is_primary", "name", "pk")),
+        contracts=list(customer.contracts.select_related("payment_terms").order_by("number")),
+        disputes=list(Dispute.objects.filter(company=company, invoice__customer=customer)
+                      .select_related("invoice").order_by("-opened_date", "-pk")),
+        days_late=days_late(company, customer, currency),
+        open_minor=open_minor, overdue_minor=overdue_minor,
+        credit_limit_minor=customer.credit_limit_minor,
+    )
+
+
+def contracts_for(company: Company, user: Any, customer_code: str = "", limit: int = 100,
+                  offset: int = 0) -> tuple[int, list[Contract]]:
+    """Contracts the user may see, optionally of one customer, with the total count."""
+    rows = (Contract.objects.filter(company=company)
+            .filter(customer_scope(user, company, "customer__")))
+    if code := _clean(customer_code):
+        rows = rows.filter(customer__code=code)
+    count = rows.count()
+    page = list(rows.select_related("customer", "payment_terms")
+                .order_by("number", "pk")[offset:offset + limit])
+    return count, page

@@ -1,0 +1,172 @@
+"""Customer list and customer page reads: balances equal a direct computation, fixed query counts."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from cashloop.accounts.services import add_user
+from cashloop.ledger.models import Allocation, Company, Contact, Customer, Invoice, Payment, SalesRep
+from cashloop.ledger.queries import customers as q
+
+AS_OF = date(2024, 6, 30)
+
+
+def make_invoice(company: Company, customer: Customer, number: str, amount: int, due: date,
+                 paid: int = 0, settled: date | None = None, currency: str | None = None) -> Invoice:
+    return Invoice.objects.create(
+        company=company, customer=customer, number=number, issue_date=due - timedelta(days=30),
+        due_date=due, amount_minor=amount, paid_minor=paid, settled_date=settled,
+        currency=currency or customer.currency or company.base_currency)
+
+
+def make_book(company: Company, customers: int = 12) -> list[Customer]:
+    """Customers C00.. with a mix of open, partly paid, overdue and settled invoices."""
+    reps = [SalesRep.objects.create(company=company, name=n) for n in ("Rep A", "Rep B")]
+    out = []
+    for i in range(customers):
+        c = Customer.objects.create(
+            company=company, code=f"C{i:02d}", name=f"Customer {chr(90 - i)}", currency="CNY",
+            tax_id=f"91310000MA{i:08d}", sales_rep=reps[i % 2], tier="AB"[i % 2],
+            department=("North", "South", "East")[i % 3], country="CN",
+            credit_limit_minor=(i + 1) * 100_000 if i % 4 else None)
+        for k in range(i % 5):
+            make_invoice(company, c, f"I{i:02d}-{k}", 10_000 * (k + 1) + i,
+                         AS_OF + timedelta(days=40 - 25 * k), paid=1_000 * k)
+        make_invoice(company, c, f"S{i:02d}", 5_000, AS_OF - timedelta(days=60), paid=5_000,
+                     settled=AS_OF - timedelta(days=50))
+        out.append(c)
+    return out
+
+
+def direct_balances(company: Company, as_of: date) -> dict[str, tuple[int, int]]:
+    """Per customer (open, overdue) by walking every invoice: the reference result."""
+    out: dict[str, tuple[int, int]] = {}
+    for inv in Invoice.objects.select_related("customer").filter(company=company):
+        if inv.settled_date is not None or inv.currency != (inv.customer.currency or "CNY"):
+            continue
+        open_, overdue = out.get(inv.customer.code, (0, 0))
+        amount = inv.amount_minor - inv.paid_minor
+        out[inv.customer.code] = (open_ + amount, overdue + (amount if inv.due_date < as_of else 0))
+    return out
+
+
+def test_list_balances_match_direct_computation_for_every_sort(company):
+    make_book(company)
+    expected = direct_balances(company, AS_OF)
+    for sort in q.SORT_CHOICES:
+        page = q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF)
+        assert page.count == 12
+        assert len(page.rows) == 12
+        for row in page.rows:
+            assert (row.open_minor, row.overdue_minor) == expected.get(row.code, (0, 0)), sort
+
+
+def test_sort_by_open_balance_orders_and_pages_in_sql(company):
+    make_book(company)
+    expected = direct_balances(company, AS_OF)
+    codes = sorted((c.code for c in Customer.objects.all()),
+                   key=lambda code: (-expected.get(code, (0, 0))[0], code))
+    first = q.customer_page(company, None, q.CustomerFilters(sort="-open_balance", limit=5), AS_OF)
+    second = q.customer_page(company, None, q.CustomerFilters(sort="-open_balance", limit=5, offset=5),
+                             AS_OF)
+    assert [r.code for r in first.rows + second.rows] == codes[:10]
+    asc = q.customer_page(company, None, q.CustomerFilters(sort="open_balance", limit=3), AS_OF)
+    assert all(r.open_minor == 0 for r in asc.rows)
+
+
+def test_sort_by_credit_use_puts_customers_without_limit_last(company):
+    make_book(company)
+    rows = q.customer_page(company, None, q.CustomerFilters(sort="-credit_use", limit=500), AS_OF).rows
+    uses = [r.credit_use_pct for r in rows]
+    with_limit = [u for u in uses if u is not None]
+    assert uses[: len(with_limit)] == with_limit
+    assert with_limit == sorted(with_limit, reverse=True)
+
+
+def test_search_and_filters(company):
+    make_book(company)
+    expected = direct_balances(company, AS_OF)
+
+    def codes(**kw):
+        return [r.code for r in q.customer_page(company, None, q.CustomerFilters(limit=500, **kw),
+                                                AS_OF).rows]
+
+    assert codes(search="c03") == ["C03"]
+    assert codes(search="Customer Z") == ["C00"]
+    assert codes(search="MA00000011") == ["C11"]
+    assert codes(sales_rep="Rep B") == [f"C{i:02d}" for i in range(1, 12, 2)]
+    assert codes(tier="A", department="North") == ["C00", "C06"]
+    assert codes(has_overdue=True) == sorted(c for c, (_, o) in expected.items() if o > 0)
+    assert set(codes(has_overdue=False)).isdisjoint(codes(has_overdue=True))
+    assert codes(currency="USD") == []
+    assert codes(country="CN")[:2] == ["C00", "C01"]
+    assert codes(sort="-name")[0] == "C00"
+
+
+def test_foreign_currency_invoices_are_not_added_to_the_row(company):
+    c = Customer.objects.create(company=company, code="X", currency="CNY")
+    make_invoice(company, c, "CNY1", 1000, AS_OF - timedelta(days=1))
+    make_invoice(company, c, "USD1", 7000, AS_OF - timedelta(days=1), currency="USD")
+    for sort in ("code", "-open_balance"):
+        row = q.customer_page(company, None, q.CustomerFilters(sort=sort), AS_OF).rows[0]
+        assert (row.currency, row.open_minor, row.overdue_minor) == ("CNY", 1000, 1000)
+
+
+@pytest.mark.parametrize("sort", ["code", "-open_balance"])
+def test_list_query_count_does_not_grow_with_customers(company, django_assert_num_queries, sort):
+    make_book(company, customers=4)
+    with django_assert_num_queries(3 if sort == "code" else 2):
+        q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF)
+    make_book_more = [Customer(company=company, code=f"Z{i:03d}") for i in range(60)]
+    Customer.objects.bulk_create(make_book_more)
+    with django_assert_num_queries(3 if sort == "code" else 2):
+        q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF)
+
+
+def test_sales_rep_list_holds_only_their_customers(company):
+    make_book(company, customers=6)
+    user, _ = add_user("rep.a", "sales_rep", company, sales_rep_name="Rep A")
+    page = q.customer_page(company, user, q.CustomerFilters(limit=500), AS_OF)
+    assert page.count == 3 and [r.code for r in page.rows] == ["C00", "C02", "C04"]
+    stranger, _ = add_user("nobody", "collector", Company.objects.create(code="OTHER", name="o"))
+    assert q.customer_page(company, stranger, q.CustomerFilters(), AS_OF).count == 0
+
+
+def test_customer_aging_buckets_add_up_and_use_due_date_edges(company):
+    c = Customer.objects.create(company=company, code="AG", currency="CNY")
+    for days, amount in ((-5, 1), (0, 2), (1, 4), (30, 8), (31, 16), (60, 32), (61, 64), (90, 128),
+                         (91, 256), (400, 512)):
+        make_invoice(company, c, f"A{days}", amount, AS_OF - timedelta(days=days))
+    aging = q.customer_aging(company, c, AS_OF)
+    assert len(aging) == 1
+    assert [b.amount_minor for b in aging[0].buckets] == [3, 12, 48, 192, 768]
+    assert aging[0].total_minor == 1023
+
+
+def test_days_late_plain_and_weighted(company):
+    c = Customer.objects.create(company=company, code="L", currency="CNY")
+    due = date(2024, 1, 31)
+    make_invoice(company, c, "E", 300, due, paid=300, settled=due - timedelta(days=3))  # early: 0
+    make_invoice(company, c, "L10", 100, due, paid=100, settled=due + timedelta(days=10))
+    make_invoice(company, c, "L40", 100, due, paid=100, settled=due + timedelta(days=40))
+    late = q.days_late(company, c, "CNY")
+    assert late.invoice_count == 3
+    assert str(late.average_days) == "16.7"  # (0 + 10 + 40) / 3
+    assert str(late.weighted_days) == "10.0"  # (300×0 + 100×10 + 100×40) / 500
+
+
+def test_customer_detail_collects_page_parts_in_few_queries(company, django_assert_max_num_queries):
+    c = make_book(company, customers=5)[4]
+    Contact.objects.create(customer=c, name="刘洋", email="liu@example.cn")
+    inv = Invoice.objects.filter(customer=c).first()
+    pay = Payment.objects.create(company=company, customer=c, reference="P1", received_date=AS_OF,
+                                 amount_minor=100, currency="CNY")
+    Allocation.objects.create(company=company, invoice=inv, payment=pay, amount_minor=100,
+                              applied_date=AS_OF)
+    with django_assert_max_num_queries(10):
+        detail = q.customer_detail(company, c, AS_OF)
+        assert [a.invoice.number for p in detail.payments for a in p.allocations.all()] == [inv.number]
+    expected = direct_balances(company, AS_OF)["C04"]
+    assert (detail.open_minor, detail.overdue_minor) == expected
+    assert detail.open_items_count == 4
+    assert [x.name for x in detail.contacts] == ["刘洋"]
