@@ -142,7 +142,7 @@ def rate_text(rate: Decimal) -> str:
 
 # --- checking what users type ----------------------------------------------------------------
 
-_RATE_TEXT = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
+_RATE_TEXT = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def parse_rate(text: str) -> Decimal | Problem:
