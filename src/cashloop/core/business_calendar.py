@@ -50,10 +50,14 @@ class BusinessCalendar:
         return d.weekday() not in WEEKEND and not self.is_business_day(d)
 
 
-@lru_cache(maxsize=64)
 def calendar_for(country: str) -> BusinessCalendar:
     """The calendar of an ISO 3166 country code ('CN', 'US'); unknown codes have weekends only."""
-    return BusinessCalendar(country=_normalise(country))
+    return _calendar(_normalise(country))
+
+
+@lru_cache(maxsize=64)
+def _calendar(country: str) -> BusinessCalendar:
+    return BusinessCalendar(country=country)
 
 
 def roll_forward(d: date, calendar: BusinessCalendar) -> date:
