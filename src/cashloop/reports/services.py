@@ -1,0 +1,96 @@
+"""Aging and collection metrics for a company: load the small aggregates, call the core.
+
+Shared by the CLI (user=None: the operator sees everything), the API and the pages (the user's
+customer scope applies). A constant number of queries per report, whatever the data size.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from cashloop.core import aging, metrics
+from cashloop.core.fx import RateTable
+from cashloop.core.money import is_currency_code
+from cashloop.core.problems import Invalid, Problem
+from cashloop.ledger.models import Company
+from cashloop.reports import queries
+from cashloop.reports.queries import User
+
+
+def parse_buckets(text: str | None) -> aging.Buckets:
+    """Buckets from '30,60,90' (the default when empty), or Invalid (code aging.bad_buckets)."""
+    if not text:
+        return aging.DEFAULT_BUCKETS
+    parsed = aging.Buckets.parse(text)
+    if isinstance(parsed, Problem):
+        raise Invalid(parsed.text(), (parsed,))
+    return parsed
+
+
+def reporting_currency(company: Company, currency: str | None) -> str:
+    code = (currency or company.base_currency).strip().upper()
+    if not is_currency_code(code):
+        raise Invalid(f"{currency!r} is not an ISO 4217 currency code")
+    return code
+
+
+def check_by(by: str | None) -> str | None:
+    if by in (None, ""):
+        return None
+    if by not in aging.BY_KEYS:
+        raise Invalid(f"--by must be one of {', '.join(aging.BY_KEYS)}, not {by!r}")
+    return by
+
+
+def aging_report(company: Company, as_of: date, buckets: aging.Buckets = aging.DEFAULT_BUCKETS,
+                 by: str | None = None, currency: str | None = None,
+                 user: User = None) -> aging.AgingReport:
+    """Aging as of a date in the reporting currency (default: the company's base currency)."""
+    by = check_by(by)
+    code = reporting_currency(company, currency)
+    edges = buckets.due_date_edges(as_of)
+    lines, _ = queries.open_amounts_by_bucket(company, as_of, edges, by, user)
+    rates = _rates_for({line.currency for line in lines}, code, as_of)
+    return aging.build_report(as_of, buckets, lines, code, rates, by)
+
+
+def _rates_for(currencies: set[str], code: str, as_of: date) -> RateTable:
+    if currencies <= {code}:
+        return RateTable(())
+    return queries.rate_table(currencies | {code}, as_of)
+
+
+def collection_metrics(company: Company, as_of: date, period_days: int = 90,
+                       currency: str | None = None, user: User = None,
+                       trend_months: int = metrics.TREND_MONTHS) -> metrics.CollectionMetrics:
+    """DSO, CEI, turnover and overdue rates as of a date over `period_days`, with a monthly trend."""
+    if period_days < 1 or period_days > 3660:
+        raise Invalid(f"period days must be between 1 and 3660, not {period_days}")
+    code = reporting_currency(company, currency)
+    split, first_open = queries.open_amounts_by_bucket(company, as_of, (as_of,), None, user)
+    not_yet_due: dict[str, int] = {}
+    overdue: dict[str, int] = {}
+    open_count = overdue_count = 0
+    for line in split:
+        target = not_yet_due if line.bucket == 0 else overdue
+        target[line.currency] = target.get(line.currency, 0) + line.amount_minor
+        open_count += line.count
+        overdue_count += line.count if line.bucket else 0
+    start = as_of - timedelta(days=period_days)
+    trend = metrics.trend_dates(as_of, trend_months)
+    dates = sorted({start, *trend} - {as_of})
+    ar_at, first_ar = queries.ar_at_dates(company, dates, user) if dates else ({}, None)
+    earliest = min(d for d in (first_open, first_ar) if d) if (first_open or first_ar) else as_of
+    # Sales back to the oldest invoice open at any date measured: the countback never goes further.
+    after = min(earliest.replace(day=1), trend[0] - timedelta(days=period_days) + timedelta(days=1))
+    after -= timedelta(days=1)
+    daily = queries.daily_credit_sales(company, after, as_of, user)
+    currencies = set(daily) | set(not_yet_due) | set(overdue)
+    currencies |= {cur for by_cur in ar_at.values() for cur in by_cur}
+    rates = _rates_for(currencies, code, as_of)
+    return metrics.compute_metrics(
+        as_of=as_of, period_days=period_days, currency=code,
+        not_yet_due=not_yet_due, overdue=overdue, open_count=open_count,
+        overdue_count=overdue_count, ar_at=ar_at, sales=metrics.SalesHistory(daily),
+        rates=rates, trend_months=trend_months,
+    )
