@@ -195,3 +195,11 @@ def test_api_auditor_may_read_but_not_set_rates(company):
 
 def test_api_without_token_is_401(company):
     assert Client().get("/api/ledger/fx/rates").status_code == 401
+
+
+def test_openapi_documents_rate_filters_and_body_by_their_public_names(company):
+    schema = Client().get("/api/openapi.json").json()
+    get = schema["paths"]["/api/ledger/fx/rates"]["get"]
+    assert [p["name"] for p in get["parameters"]] == ["from", "to", "limit", "offset"]
+    assert set(schema["components"]["schemas"]["RateIn"]["properties"]) == {"from", "to", "date", "rate",
+                                                                          "source"}
