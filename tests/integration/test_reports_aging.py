@@ -110,7 +110,7 @@ def test_aging_query_count_is_constant(company, django_assert_num_queries, n):
 def test_sales_rep_sees_only_their_customers(company):
     records = make_ledger(company, seed=11)
     user, _ = add_user("rep.zero", "sales_rep", company, password="pw-secret",
-                       sales_rep="Rep 0")
+                       sales_rep_name="Rep 0")
     as_of = date(2024, 6, 30)
     mine = [r for r in records if r.rep == "Rep 0"]
     report = services.aging_report(company, as_of, user=user)
