@@ -9,7 +9,6 @@ the longer routes (…/disputes) are declared first so they win.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
@@ -18,7 +17,7 @@ from ninja.responses import codes_4xx
 
 from cashloop.audit.services import Actor
 from cashloop.config.clock import today
-from cashloop.core.money import exponent, format_minor
+from cashloop.core.money import format_minor
 from cashloop.core.problems import Problem
 from cashloop.ledger.models import Allocation, Company, CreditNote, Dispute, Invoice, Payment
 from cashloop.ledger.queries import documents as q
@@ -232,18 +231,7 @@ class InvoiceQuery(Schema):
 
 
 def _minor(text: str, currency: str, field: str) -> int:
-    """Minor units of an amount string, refusing more decimals than the currency has."""
-    try:
-        value = Decimal(text)
-        exp = exponent(currency)
-    except (InvalidOperation, ValueError) as exc:
-        raise invoices.invalid(field, "amount.unreadable", "cannot read amount {value}",
-                               value=text) from exc
-    scaled = value.scaleb(exp)
-    if scaled != scaled.to_integral_value():
-        raise invoices.invalid(field, "amount.decimals", "{currency} has {n} decimals",
-                               currency=currency, n=exp)
-    return int(scaled)
+    return invoices.parse_minor(text, currency, field)
 
 
 def _money(minor: int | None, currency: str) -> str | None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, changed_fields, record
-from cashloop.core.money import allocate, is_currency_code
+from cashloop.core.money import allocate, exponent, is_currency_code
 from cashloop.core.problems import Invalid, NotFound, Problem, Refusal
 from cashloop.ledger.models import Company, Contract, Invoice, InvoiceInstalment
 from cashloop.ledger.queries.documents import customers_in_scope, invoices_in_scope
@@ -43,6 +44,21 @@ def invalid(at_field: str, code: str, message: str, **params: Any) -> Invalid:
     problem = Problem(source="request", field=at_field, code=code, message=message,
                       params=tuple((k, str(v)) for k, v in params.items()))
     return Invalid(problem.text(), (problem,))
+
+
+def parse_minor(text: str, currency: str, field: str) -> int:
+    """Minor units of a plain amount string ('1234.50'), refusing more decimals than the currency has."""
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+        exp = exponent(currency)
+    except (InvalidOperation, ValueError) as exc:
+        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text) from exc
+    if not value.is_finite() or abs(value) > MAX_MINOR:
+        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text)
+    scaled = value.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise invalid(field, "amount.decimals", "{currency} has {n} decimals", currency=currency, n=exp)
+    return int(scaled)
 
 
 def check_date(field: str, value: date) -> date:
