@@ -108,3 +108,13 @@ def test_auditor_cannot_create_and_sales_rep_sees_only_own_customers(company, cu
     with pytest.raises(NotFound):
         create_invoice(Actor(rep, "api"), company, number="A1", customer_code="C001",
                        issue_date=D, amount_minor=1, currency="CNY")
+
+
+def test_instalment_terms_split_a_new_invoice(company, customer):
+    customer.payment_terms = PaymentTerms.objects.create(company=company, code="HALF",
+                                                         spec="50%/30 50%/60", net_days=60)
+    customer.save()
+    inv, _ = make(company, amount=100_001)
+    parts = list(inv.instalments.values_list("due_date", "amount_minor"))
+    assert parts == [(date(2024, 6, 9), 50_001), (date(2024, 7, 9), 50_000)]
+    assert inv.due_date == date(2024, 7, 9)

@@ -1,17 +1,17 @@
 """Creating and changing invoices and their instalments; one transaction and audit entry each.
 
 Rules: the customer must exist in the company (and be in the user's scope); the amount is
-positive; the currency is an ISO 4217 code; without a due date, the customer's (or contract's)
-terms give one; a due date before the issue date is kept with a warning (ERP exports have them);
-the amount may not drop below what is already allocated, and the currency may not change once
-money is allocated. Instalments always add up to the invoice amount (core.money.allocate).
+positive; the currency is an ISO 4217 code; without a due date, the contract's or customer's
+terms give one (core.terms, rolled on the company's business calendar) and may split the invoice
+into instalments; a due date before the issue date is kept with a warning (ERP exports have
+them); the amount may not drop below what is already allocated, and the currency may not change
+once money is allocated. Instalments always add up to the invoice amount (core.money.allocate).
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,9 +19,12 @@ from django.db import IntegrityError, transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, changed_fields, record
+from cashloop.core.business_calendar import calendar_for
 from cashloop.core.money import allocate, exponent, is_currency_code
 from cashloop.core.problems import Invalid, NotFound, Problem, Refusal
+from cashloop.core.terms import PaymentTerms, due_date_for, instalment_schedule, parse_terms
 from cashloop.ledger.models import Company, Contract, Invoice, InvoiceInstalment
+from cashloop.ledger.models import PaymentTerms as StoredTerms
 from cashloop.ledger.queries.documents import customers_in_scope, invoices_in_scope
 
 EARLIEST = date(1900, 1, 1)
@@ -95,15 +98,15 @@ def check_text(field: str, value: str, max_length: int, required: bool = False) 
     return value
 
 
-def due_date_for(terms: Any, issue_date: date) -> date:
-    """Due date from the stored terms' net days (end of month first when EOM); net 30 by default."""
-    # TODO(#7): use core.terms.due_date_for with the company's business calendar once it lands.
-    if terms is None:
-        return issue_date + timedelta(days=DEFAULT_NET_DAYS)
-    start = issue_date
-    if terms.end_of_month:
-        start = issue_date.replace(day=calendar.monthrange(issue_date.year, issue_date.month)[1])
-    return start + timedelta(days=terms.net_days)
+def core_terms(stored: StoredTerms | None) -> PaymentTerms:
+    """The core terms of stored terms: their canonical text, else their structured fields; net 30."""
+    if stored is None:
+        return PaymentTerms(net_days=DEFAULT_NET_DAYS)
+    parsed = parse_terms(stored.spec)
+    if isinstance(parsed, PaymentTerms):
+        return parsed
+    return PaymentTerms(net_days=stored.net_days, end_of_month=stored.end_of_month,
+                        roll_to_business_day=stored.roll_to_business_day)
 
 
 def _due_warning(issue_date: date, due_date: date) -> tuple[Problem, ...]:
@@ -142,9 +145,13 @@ def create_invoice(
             company=company, customer=customer, number=contract_number).first()
         if contract is None:
             raise NotFound(f"no contract {contract_number} for customer {customer_code}")
+    terms = core_terms((contract.payment_terms if contract else None) or customer.payment_terms)
+    calendar = calendar_for(company.calendar_country)
+    schedule = []
     if due_date is None:
-        terms = (contract.payment_terms if contract else None) or customer.payment_terms
-        due_date = due_date_for(terms, issue_date)
+        due_date = due_date_for(terms, issue_date, calendar)
+        if terms.instalments:
+            schedule = instalment_schedule(terms, issue_date, amount_minor, calendar)
     check_date("due_date", due_date)
     if Invoice.objects.filter(company=company, number=number).exists():
         raise DuplicateNumber(f"invoice {number} already exists")
@@ -158,6 +165,12 @@ def create_invoice(
     except IntegrityError as exc:  # a concurrent request created the same number
         raise DuplicateNumber(f"invoice {number} already exists") from exc
     record(actor, company, "invoice.create", invoice, None, _snapshot(invoice))
+    if schedule and all(part > 0 for _, part in schedule):
+        made = InvoiceInstalment.objects.bulk_create(
+            InvoiceInstalment(invoice=invoice, sequence=n, due_date=d, amount_minor=part)
+            for n, (d, part) in enumerate(schedule, start=1))
+        record(actor, company, "invoice.instalments", invoice, None,
+               {"instalments": [[i.due_date.isoformat(), i.amount_minor] for i in made]})
     return invoice, _due_warning(issue_date, due_date)
 
 
