@@ -29,11 +29,13 @@ class Record:
 def make_ledger(company, seed: int, n: int = 150, currencies=("CNY",),
                 start: date = date(2023, 7, 1), days: int = 540) -> list[Record]:
     rng = random.Random(seed)
-    reps = [SalesRep.objects.create(company=company, name=f"Rep {i}") for i in range(2)]
+    reps = [SalesRep.objects.get_or_create(company=company, name=f"Rep {i}")[0] for i in range(2)]
     customers = [
-        Customer.objects.create(company=company, code=f"C{i:03d}", name=f"客户 {i}",
-                                department=rng.choice(["", "华东", "华北"]),
-                                sales_rep=rng.choice([None, *reps]))
+        Customer.objects.get_or_create(
+            company=company, code=f"C{i:03d}",
+            defaults={"name": f"客户 {i}", "department": rng.choice(["", "华东", "华北"]),
+                      "sales_rep": rng.choice([None, *reps])},
+        )[0]
         for i in range(12)
     ]
     records, invoices = [], []

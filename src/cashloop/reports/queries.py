@@ -198,3 +198,27 @@ def rate_table(currencies: set[str], until: date) -> RateTable:
         from_currency__in=codes, to_currency__in=codes, rate_date__lte=until
     ).values_list("from_currency", "to_currency", "rate_date", "rate")
     return RateTable(Rate(f, t, d, r) for f, t, d, r in rows)
+
+
+def top_overdue_customers(company: Company, as_of: date, limit: int = 10, user: User = None,
+                          ) -> list[tuple[str, str, str, int]]:
+    """(code, name, currency, overdue open minor) of the customers owing most past due, per currency.
+
+    One query per currency present (a handful), each taking its top `limit`; then one query for the
+    candidates' overdue amounts in every currency, so their totals are complete.
+    """
+    overdue = (
+        open_invoices(company, as_of, user).filter(due_date__lt=as_of)
+        .annotate(open_minor=open_minor_expression(as_of))
+    )
+    currencies = list(overdue.values_list("currency", flat=True).distinct().order_by())
+    candidates: set[str] = set()
+    for cur in currencies:
+        top = (overdue.filter(currency=cur).values("customer__code")
+               .annotate(amount=Sum("open_minor")).order_by("-amount")[:limit])
+        candidates.update(row["customer__code"] for row in top)
+    rows = (overdue.filter(customer__code__in=candidates)
+            .values("customer__code", "customer__name", "currency")
+            .annotate(amount=Sum("open_minor")).order_by())
+    return [(r["customer__code"], r["customer__name"], r["currency"], int(r["amount"] or 0))
+            for r in rows]

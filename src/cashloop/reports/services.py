@@ -94,3 +94,18 @@ def collection_metrics(company: Company, as_of: date, period_days: int = 90,
         overdue_count=overdue_count, ar_at=ar_at, sales=metrics.SalesHistory(daily),
         rates=rates, trend_months=trend_months,
     )
+
+
+def top_overdue_customers(company: Company, as_of: date, currency: str | None = None,
+                          limit: int = 10, user: User = None) -> list[dict[str, object]]:
+    """The customers with the most overdue open receivables, in the reporting currency."""
+    code = reporting_currency(company, currency)
+    rows = queries.top_overdue_customers(company, as_of, limit, user)
+    rates = _rates_for({r[2] for r in rows}, code, as_of)
+    totals: dict[str, dict[str, object]] = {}
+    for customer, name, cur, minor in rows:
+        entry = totals.setdefault(customer, {"code": customer, "name": name, "overdue_minor": 0})
+        converted = minor if cur == code else rates.convert_minor(minor, cur, code, as_of)
+        entry["overdue_minor"] = int(entry["overdue_minor"]) + converted  # type: ignore[call-overload]
+    ranked = sorted(totals.values(), key=lambda e: (-int(e["overdue_minor"]), str(e["code"])))  # type: ignore[call-overload]
+    return ranked[:limit]

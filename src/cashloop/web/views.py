@@ -15,8 +15,42 @@ from cashloop.web.context import page_context
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Total AR, overdue, aging chart, DSO trend and the top overdue customers, as of today."""
+    from cashloop.config.clock import today
+    from cashloop.core.money import format_grouped
+    from cashloop.core.problems import Refusal
+    from cashloop.reports import services
+    from cashloop.reports.views import aging_chart, trend_chart
+
     ctx = page_context(request)
-    return render(request, "web/dashboard.html", {"page": ctx})
+    as_of = today()
+    company = ctx.company
+    cur = company.base_currency
+    out: dict[str, object] = {"page": ctx, "as_of": as_of, "currency": cur}
+    try:
+        report = services.aging_report(company, as_of, user=request.user)
+        result = services.collection_metrics(company, as_of, user=request.user)
+        top = services.top_overdue_customers(company, as_of, user=request.user)
+    except Refusal as exc:
+        out["error"] = exc.message
+        return render(request, "web/dashboard.html", out)
+    minor = report.bucket_minor or ()
+    total = sum(minor)
+    overdue = total - (minor[0] if minor else 0)
+    payload = result.to_json()
+    out.update({
+        "total_ar": format_grouped(total, cur),
+        "overdue": format_grouped(overdue, cur),
+        "overdue_pct": payload["overdue_rate_amount"],
+        "dso_countback": payload["dso_countback"],
+        "dso_standard": payload["dso_standard"],
+        "cei": payload["cei"],
+        "aging_chart": aging_chart(report),
+        "trend_chart": trend_chart(result),
+        "top": [{"code": t["code"], "name": t["name"],
+                 "overdue": format_grouped(int(t["overdue_minor"]), cur)} for t in top],  # type: ignore[call-overload]
+    })
+    return render(request, "web/dashboard.html", out)
 
 
 @login_required
