@@ -14,6 +14,7 @@ PAGE_MODULES = (
     "cashloop.ledger.urls",
     "cashloop.imports.urls",
     "cashloop.reports.urls",
+    "cashloop.audit.urls",
 )
 
 urlpatterns = [

@@ -268,13 +268,29 @@ class DaysLate:
     weighted_days: Decimal | None
 
 
+@dataclass(frozen=True)
+class OpenItem:
+    number: str
+    issue_date: date
+    due_date: date
+    currency: str
+    amount_minor: int
+    paid_minor: int
+    is_disputed: bool
+    days_overdue: int  # as_of − due_date; ≤ 0 means not yet due
+
+    @property
+    def open_minor(self) -> int:
+        return self.amount_minor - self.paid_minor
+
+
 @dataclass
 class CustomerDetail:
     customer: Customer
     as_of: date
     currency: str
     aging: list[CustomerAging]
-    open_items: list[Invoice]
+    open_items: list[OpenItem]
     open_items_count: int
     payments: list[Payment]
     contacts: list[Contact]
@@ -360,7 +376,12 @@ def customer_detail(company: Company, customer: Customer, as_of: date) -> Custom
     overdue_minor = sum(b.amount_minor for b in mine.buckets if b.from_days) if mine else 0
     open_rows = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
                  .order_by("due_date", "number"))
-    open_items = list(open_rows[:OPEN_ITEMS_SHOWN])
+    open_items = [
+        OpenItem(*values, days_overdue=(as_of - values[2]).days)
+        for values in open_rows.values_list(
+            "number", "issue_date", "due_date", "currency", "amount_minor", "paid_minor",
+            "is_disputed")[:OPEN_ITEMS_SHOWN]
+    ]
     open_count = len(open_items) if len(open_items) < OPEN_ITEMS_SHOWN else open_rows.count()
     allocations = Allocation.objects.select_related("invoice").order_by("applied_date", "pk")
     payments = list(
