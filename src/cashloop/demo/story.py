@@ -15,14 +15,17 @@ run on the 25th, one payment covering several invoices.
 
 from __future__ import annotations
 
-import calendar
 import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from cashloop.core.money import allocate
+from cashloop.core.problems import Problem
+from cashloop.core.terms import PaymentTerms, parse_terms
+from cashloop.core.terms import due_date_for as core_due_date_for
 from cashloop.demo import identities as ids
 from cashloop.demo.records import (
     AllocationRecord,
@@ -103,11 +106,16 @@ class _Draft:
 
 
 def due_date_for(terms: TermsRecord, issue_date: date) -> date:
-    """Net N from the issue date, or N days after the end of the issue month (no business-day roll)."""
-    if terms.end_of_month:
-        last = calendar.monthrange(issue_date.year, issue_date.month)[1]
-        return issue_date.replace(day=last) + timedelta(days=terms.net_days)
-    return issue_date + timedelta(days=terms.net_days)
+    """The due date core.terms gives the terms' spec (the demo's terms do not roll to business days)."""
+    return core_due_date_for(_parsed(terms.spec), issue_date)
+
+
+@cache
+def _parsed(spec: str) -> PaymentTerms:
+    parsed = parse_terms(spec)
+    if isinstance(parsed, Problem):
+        raise ValueError(f"demo terms {spec!r} do not parse: {parsed.text()}")
+    return parsed
 
 
 def build_story(as_of: date, customers: int = CUSTOMERS) -> Story:
