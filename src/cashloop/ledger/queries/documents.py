@@ -125,7 +125,9 @@ def _filter(qs: QuerySet[Invoice], f: InvoiceFilters, as_of: date) -> QuerySet[I
     if f.sales_rep:
         q &= Q(customer__sales_rep__name=f.sales_rep)
     if f.number:
-        q &= Q(number__startswith=f.number)
+        # The range lets the (company, number) unique index narrow the scan; LIKE alone cannot
+        # use it on SQLite (case-insensitive LIKE) nor on PostgreSQL outside the C collation.
+        q &= Q(number__gte=f.number, number__lt=f.number + "\U0010ffff", number__startswith=f.number)
     return qs.filter(q)
 
 
