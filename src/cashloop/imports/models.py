@@ -31,7 +31,7 @@ class ImportBatch(models.Model):
     kind = models.CharField(max_length=16)
     file_name = models.CharField(max_length=500)
     file_sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=16)  # saved, rejected, partial
+    status = models.CharField(max_length=16)  # saved, rejected, partial, unchanged
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -43,6 +43,13 @@ class ImportBatch(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
+    problem_count = models.PositiveIntegerField(default=0)  # all found; at most PROBLEM_LIMIT kept
+    encoding = models.CharField(max_length=32, blank=True)
+    date_format = models.CharField(max_length=32, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    mapping = models.JSONField(default=dict)  # {field: column} as used
+    rejected_file = models.CharField(max_length=1000, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

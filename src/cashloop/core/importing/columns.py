@@ -1,0 +1,187 @@
+"""Header mapping: which column of a file feeds which field, from --map, a saved mapping or synonyms.
+
+Fields per kind are the contract of `cashloop import` (issue 7, point 4). Automatic matching is
+case-, space-, underscore- and punctuation-insensitive and knows Chinese and English ERP headers
+(用友, 金蝶, SAP, Oracle, NetSuite, QuickBooks exports); a trailing unit in brackets ("金额(元)",
+"Amount (USD)") is ignored. An explicit mapping wins over synonyms; a column feeds one field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from cashloop.core.importing.issues import RowProblem, file_problem
+
+KINDS = ("invoices", "customers", "payments")
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "invoices": ("number", "customer", "issue_date", "due_date", "amount", "currency",
+                 "settled_date", "paid_amount", "disputed", "contract", "description"),
+    "customers": ("code", "name", "tax_id", "industry", "country", "currency", "email", "phone",
+                  "language", "sales_rep", "department", "credit_limit", "tier", "payment_terms"),
+    "payments": ("reference", "customer", "date", "amount", "currency", "invoice"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "invoices": ("number", "customer", "issue_date", "amount"),
+    "customers": ("code",),
+    "payments": ("reference", "customer", "date", "amount"),
+}
+
+_CUSTOMER = ("customer", "customer code", "customer no", "customer number", "customer id",
+             "customerid", "cust id", "cust no", "customer account", "account", "account number",
+             "client", "client id", "client code", "debtor", "debtor code", "buyer", "sold to",
+             "sold-to party", "kunnr", "客户", "客户编码", "客户编号", "客户代码", "客户号",
+             "往来单位编码", "往来单位", "客户名称编码", "购方编码", "单位编码")
+_CURRENCY = ("currency", "currency code", "curr", "ccy", "cur", "waers", "币种", "币别", "货币",
+             "币种代码", "结算币种", "原币币种")
+
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "invoices": {
+        "number": ("invoice", "invoice no", "invoice number", "invoicenumber", "invoice id",
+                   "invoice num", "inv no", "inv number", "document no", "document number",
+                   "doc no", "doc number", "reference", "bill no", "belnr", "发票号", "发票号码",
+                   "发票编号", "单据编号", "单据号", "单号", "应收单号", "应收单据号", "凭证号",
+                   "发票代码号", "编号"),
+        "customer": _CUSTOMER,
+        "issue_date": ("issue date", "invoice date", "invoicedate", "date", "document date",
+                       "doc date", "posting date", "bill date", "billing date", "bldat", "开票日期",
+                       "单据日期", "发票日期", "业务日期", "日期", "记账日期", "入账日期"),
+        "due_date": ("due date", "duedate", "due", "payment due", "net due date", "due on",
+                     "到期日", "到期日期", "应收日期", "收款到期日", "付款到期日"),
+        "amount": ("amount", "invoice amount", "invoiceamount", "total", "total amount",
+                   "gross amount", "amount due", "original amount", "value", "wrbtr", "dmbtr",
+                   "金额", "价税合计", "发票金额", "应收金额", "含税金额", "总金额", "本币金额",
+                   "原币金额", "合计金额", "应收款"),
+        "currency": _CURRENCY,
+        "settled_date": ("settled date", "settleddate", "settlement date", "paid date",
+                         "payment date", "date paid", "cleared date", "clearing date", "augdt",
+                         "结清日期", "核销日期", "收款日期", "回款日期", "清账日期", "结算日期"),
+        "paid_amount": ("paid amount", "paidamount", "amount paid", "paid", "settled amount",
+                        "cleared amount", "received amount", "已收金额", "收款金额", "核销金额",
+                        "回款金额", "已核销金额", "已收款"),
+        "disputed": ("disputed", "dispute", "in dispute", "is disputed", "争议", "是否争议",
+                     "有争议", "争议标志"),
+        "contract": ("contract", "contract no", "contract number", "contract id", "合同",
+                     "合同号", "合同编号"),
+        "description": ("description", "memo", "remark", "remarks", "note", "notes", "text",
+                        "摘要", "备注", "说明", "描述"),
+    },
+    "customers": {
+        "code": _CUSTOMER,
+        "name": ("name", "customer name", "company name", "client name", "account name",
+                 "客户名称", "名称", "单位名称", "公司名称", "客户全称"),
+        "tax_id": ("tax id", "taxid", "vat", "vat id", "vat number", "tax number", "tin",
+                   "税号", "纳税人识别号", "统一社会信用代码", "信用代码"),
+        "industry": ("industry", "sector", "行业", "所属行业"),
+        "country": ("country", "country code", "国家", "国家代码", "国别"),
+        "currency": _CURRENCY,
+        "email": ("email", "e-mail", "mail", "email address", "邮箱", "电子邮件", "电子邮箱"),
+        "phone": ("phone", "telephone", "tel", "mobile", "phone number", "电话", "手机",
+                  "联系电话", "手机号"),
+        "language": ("language", "lang", "preferred language", "语言", "首选语言"),
+        "sales_rep": ("sales rep", "salesrep", "sales person", "salesperson", "owner",
+                      "account manager", "业务员", "销售员", "销售代表", "负责人", "客户经理"),
+        "department": ("department", "dept", "division", "部门", "所属部门", "销售部门"),
+        "credit_limit": ("credit limit", "creditlimit", "limit", "信用额度", "授信额度", "额度"),
+        "tier": ("tier", "grade", "class", "rating", "等级", "客户等级", "信用等级", "级别"),
+        "payment_terms": ("payment terms", "paymentterms", "terms", "term", "付款条件",
+                          "收款条件", "账期", "信用期", "结算方式"),
+    },
+    "payments": {
+        "reference": ("reference", "payment reference", "payment id", "payment no",
+                      "payment number", "receipt no", "receipt number", "ref", "transaction id",
+                      "收款单号", "收款单编号", "单据编号", "流水号", "回单号", "凭证号"),
+        "customer": _CUSTOMER,
+        "date": ("date", "payment date", "received date", "receipt date", "value date",
+                 "收款日期", "到账日期", "日期", "单据日期"),
+        "amount": ("amount", "payment amount", "received amount", "amount received",
+                   "金额", "收款金额", "到账金额", "实收金额"),
+        "currency": _CURRENCY,
+        "invoice": ("invoice", "invoice no", "invoice number", "invoicenumber", "applied to",
+                    "发票号", "发票号码", "应收单号", "核销单号"),
+    },
+}
+
+_NOISE = re.compile(r"[\s_\-./:：·#*]+")
+_UNIT = re.compile(r"[(（\[【].*?[)）\]】]\s*$")
+
+
+def normalize(header: str) -> str:
+    """'Invoice_No.' → 'invoiceno'; case, spaces and punctuation do not matter."""
+    return _NOISE.sub("", header.strip().removeprefix("\ufeff")).casefold()
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for field, names in SYNONYMS[kind].items():
+        for name in (field, *names):
+            table.setdefault(normalize(name), field)
+    return table
+
+
+LOOKUPS = {kind: _lookup(kind) for kind in KINDS}
+KNOWN_HEADERS = frozenset(name for table in LOOKUPS.values() for name in table)
+
+
+def parse_map_options(options: Sequence[str]) -> tuple[dict[str, str], list[RowProblem]]:
+    """`FIELD=COLUMN` strings → {field: column}; a malformed option is a problem."""
+    mapping: dict[str, str] = {}
+    problems: list[RowProblem] = []
+    for option in options:
+        field, sep, column = option.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            problems.append(file_problem("map.malformed", "--map {value}: write FIELD=COLUMN",
+                                         value=option))
+            continue
+        mapping[field.strip()] = column.strip()
+    return mapping, problems
+
+
+def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str],
+                    header_line: int = 1) -> tuple[dict[str, int], list[RowProblem]]:
+    """{field: column index}: explicit mapping first, then synonyms for the fields still unmapped."""
+    fields = FIELDS[kind]
+    problems: list[RowProblem] = []
+    mapping: dict[str, int] = {}
+    exact = {h: i for i, h in reversed(list(enumerate(header)))}
+    loose = {normalize(h): i for i, h in reversed(list(enumerate(header)))}
+    for field, column in explicit.items():
+        if field not in fields:
+            problems.append(RowProblem(
+                header_line, column, field, field, "map.unknown_field",
+                "--map {value}=…: unknown field for {kind}; fields are: {fields}",
+                (("kind", kind), ("fields", ", ".join(fields)))))
+            continue
+        index = exact.get(column, loose.get(normalize(column)))
+        if index is None and column.isdigit() and 1 <= int(column) <= len(header):
+            index = int(column) - 1  # a 1-based column number, for files without usable headers
+        if index is None:
+            problems.append(RowProblem(
+                header_line, column, field, column, "map.unknown_column",
+                "--map {field}={value}: no column {value} in the header; columns are: {columns}",
+                (("columns", ", ".join(header)),)))
+            continue
+        mapping[field] = index
+    used = set(mapping.values())
+    lookup = LOOKUPS[kind]
+    for index, name in enumerate(header):
+        if index in used:
+            continue
+        key = normalize(name)
+        field = lookup.get(key) or lookup.get(normalize(_UNIT.sub("", name)))
+        if field and field not in mapping and field not in explicit:
+            mapping[field] = index
+            used.add(index)
+    for field in REQUIRED[kind]:
+        if field not in mapping and not any(p.field == field for p in problems):
+            problems.append(RowProblem(
+                header_line, "", field, "", "column.missing",
+                "no column for required field {field}; map one with --map {field}=COLUMN "
+                "(columns are: {columns})", (("columns", ", ".join(header)),)))
+    return mapping, problems
+
+
+def mapping_names(mapping: Mapping[str, int], header: Sequence[str]) -> dict[str, str]:
+    """{field: column name} for output and for saving a mapping."""
+    return {field: header[index] for field, index in mapping.items()}

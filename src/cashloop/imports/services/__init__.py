@@ -1,0 +1,1 @@
+"""Import services: run (one import), invoices/customers/payments writers, bulk SQL."""

@@ -1,0 +1,179 @@
+"""Importing invoices end to end: the IBM AR sample, idempotence, changes audited, bad files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cashloop.audit.models import AuditEntry
+from cashloop.audit.services import SYSTEM_CLI
+from cashloop.imports.models import ImportBatch, ImportProblem
+from cashloop.imports.services.run import ImportOptions, import_bytes, import_path
+from cashloop.ledger.models import Allocation, Customer, Dispute, Invoice, Payment, PaymentTerms
+
+FILES = Path(__file__).resolve().parents[1] / "files"
+IBM_MAP = ["--map", "customer=customerID", "--map", "number=invoiceNumber",
+           "--map", "issue_date=InvoiceDate", "--map", "due_date=DueDate",
+           "--map", "amount=InvoiceAmount", "--map", "settled_date=SettledDate",
+           "--map", "disputed=Disputed", "--currency", "USD"]
+AS_OF = date(2024, 12, 31)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def cli(*args: str) -> tuple[int, dict]:
+    from cashloop.config.cli import app
+
+    result = CliRunner().invoke(app, ["import", *args, "--format", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def run(data: bytes, kind: str = "invoices", **options) -> object:
+    return import_bytes(data, "t.csv", ImportOptions(kind=kind, **options), SYSTEM_CLI, AS_OF)
+
+
+def test_ibm_accounts_receivable_imports_with_the_issue_mapping_then_is_unchanged(company,
+                                                                                 shared_data):
+    path = shared_data / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
+    code, out = cli("invoices", str(path), *IBM_MAP)
+    assert code == 0, out["problems"][:5]
+    assert (out["status"], out["rows"], out["created"], out["rejected"]) == ("saved", 2466, 2466, 0)
+    assert out["date_format"] == "%m/%d/%Y"
+    assert Invoice.objects.count() == 2466 and Customer.objects.count() == 100
+    first = Invoice.objects.get(number="611365")
+    assert (first.customer.code, first.issue_date, first.due_date) == (
+        "0379-NEVHP", date(2013, 1, 2), date(2013, 2, 1))
+    assert (first.amount_minor, first.currency, first.paid_minor, first.settled_date) == (
+        5594, "USD", 5594, date(2013, 1, 15))
+    disputed = Invoice.objects.get(number="7900770")
+    assert disputed.is_disputed and Dispute.objects.filter(invoice=disputed).exists()
+    allocation = Allocation.objects.get(invoice=first)
+    assert (allocation.amount_minor, allocation.applied_date) == (5594, date(2013, 1, 15))
+    assert allocation.payment.reference == "SETTLE-611365"
+    assert Invoice.objects.filter(is_disputed=True).count() == 561
+
+    code, again = cli("invoices", str(path), *IBM_MAP)
+    assert code == 0
+    assert (again["status"], again["created"], again["updated"], again["unchanged"]) == (
+        "unchanged", 0, 0, 2466)
+    assert Payment.objects.count() == 2466
+
+
+def test_changed_row_updates_the_invoice_and_is_audited(company):
+    base = "number,customer,issue_date,amount,settled_date\nA-1,C1,2024-01-05,100.00,\n"
+    assert run(base.encode()).created == 1
+    changed = base.replace("100.00,", "120.00,2024-02-01")
+    result = run(changed.encode())
+    assert (result.status, result.updated, result.created) == ("saved", 1, 0)
+    invoice = Invoice.objects.get(number="A-1")
+    assert (invoice.amount_minor, invoice.paid_minor, invoice.settled_date) == (
+        12000, 12000, date(2024, 2, 1))
+    entry = AuditEntry.objects.get(action="invoice.import_update")
+    assert entry.before["amount_minor"] == 10000 and entry.after["amount_minor"] == 12000
+    assert run(changed.encode()).status == "unchanged"
+
+
+def test_due_date_comes_from_the_customers_terms_when_not_in_the_file(company):
+    terms = PaymentTerms.objects.create(company=company, code="EOM+30", spec="EOM+30",
+                                        net_days=30, end_of_month=True)
+    Customer.objects.create(company=company, code="EOM", payment_terms=terms)
+    data = "number,customer,issue_date,amount\nA,EOM,2024-01-10,1\nB,NEW,2024-01-10,1\n"
+    assert run(data.encode()).created == 2
+    assert Invoice.objects.get(number="A").due_date == date(2024, 3, 1)
+    assert Invoice.objects.get(number="B").due_date == date(2024, 2, 9)  # 30 days net
+
+
+def test_a_file_with_errors_saves_nothing_but_keeps_the_batch_and_problems(company):
+    code, out = cli("invoices", str(FILES / "invoices_malformed.csv"))
+    assert code == 1 and out["status"] == "rejected"
+    assert Invoice.objects.count() == 0
+    lines = {(p["line"], p["field"]) for p in out["problems"] if p["severity"] == "error"}
+    assert lines == {(4, "issue_date"), (5, "amount"), (8, "customer"), (8, "amount"),
+                     (9, "number")}
+    duplicate = next(p for p in out["problems"] if p["code"] == "duplicate.conflict")
+    assert "line 2" in duplicate["message"] and duplicate["value"] == "B-1"
+    batch = ImportBatch.objects.get(pk=out["batch"])
+    assert batch.status == "rejected" and ImportProblem.objects.filter(batch=batch).count() == 5
+
+
+def test_skip_bad_saves_good_rows_and_writes_rejected_csv(company, tmp_path):
+    path = tmp_path / "bad.csv"
+    shutil.copy(FILES / "invoices_malformed.csv", path)
+    code, out = cli("invoices", str(path), "--skip-bad")
+    assert code == 0 and out["status"] == "partial"
+    assert (out["created"], out["rejected"]) == (3, 4)
+    assert out["rejected_file"] == str(tmp_path / "bad.rejected.csv")
+    text = (tmp_path / "bad.rejected.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "number,customer,issue_date,amount,description,line,reason"
+    assert "cannot read amount abc" in text
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["B-1", "B-4", "B-6"]
+
+
+def test_gbk_file_with_chinese_headers(company):
+    result = import_path(FILES / "invoices_gbk_chinese.csv", ImportOptions(kind="invoices"),
+                         SYSTEM_CLI, AS_OF)
+    assert (result.status, result.created, result.warnings, result.encoding) == (
+        "saved", 3, 1, "gbk")
+    invoice = Invoice.objects.get(number="FP-0001")
+    assert (invoice.amount_minor, invoice.issue_date, invoice.description) == (
+        123450, date(2024, 3, 5), "华东区")
+    assert result.problems[0].code == "due.before_issue" and result.problems[0].line == 4
+
+
+def test_utf8_bom_file_with_partial_settlement_and_dispute(company):
+    result = import_path(FILES / "invoices_utf8_bom.csv", ImportOptions(kind="invoices"),
+                         SYSTEM_CLI, AS_OF)
+    assert result.created == 3
+    partial = Invoice.objects.get(number="A-2")
+    assert (partial.paid_minor, partial.settled_date, partial.currency) == (5000, None, "USD")
+    assert Invoice.objects.get(number="A-3").is_disputed
+
+
+def test_xlsx_file_is_imported(company, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["发票号", "客户编码", "开票日期", "金额"])
+    sheet.append(["X-1", "KH9", date(2024, 5, 6), 1234.5])
+    sheet.append(["X-2", "KH9", "2024-05-07", 10])
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    result = import_path(path, ImportOptions(kind="invoices"), SYSTEM_CLI, AS_OF)
+    assert (result.status, result.created, result.encoding) == ("saved", 2, "xlsx")
+    invoice = Invoice.objects.get(number="X-1")
+    assert (invoice.amount_minor, invoice.issue_date) == (123450, date(2024, 5, 6))
+
+
+def test_saved_mapping_is_reused(company):
+    data = b"No,Client,When,Sum\nA,C,2024-01-01,5\n"
+    first = run(data, columns={"number": "No", "customer": "Client", "issue_date": "When",
+                               "amount": "Sum"}, save_mapping="erp1")
+    assert first.created == 1
+    again = run(data.replace(b"A,", b"B,"), mapping="erp1")
+    assert again.created == 1 and again.mapping["amount"] == "Sum"
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["invoices", "/no/such/file.csv"], "file.missing"),
+    (["invoices", str(FILES / "payments.csv"), "--map", "colour=reference"], "map.unknown_field"),
+    (["invoices", str(FILES / "payments.csv"), "--map", "number=Nope"], "map.unknown_column"),
+    (["customers", str(FILES / "invoices_malformed.csv"), "--mapping", "nope"], "mapping.unknown"),
+])
+def test_bad_invocations_give_clear_json_and_non_zero_exit(company, args, code):
+    exit_code, out = cli(*args)
+    assert exit_code == 1
+    assert out["status"] == "rejected" and out["problems"][0]["code"] == code
+
+
+def test_missing_required_column_is_reported(company, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("number,amount\nA,1\n")
+    exit_code, out = cli("invoices", str(path))
+    assert exit_code == 1
+    assert {p["field"] for p in out["problems"]} == {"customer", "issue_date"}

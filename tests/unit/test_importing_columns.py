@@ -1,0 +1,52 @@
+"""Header mapping: synonyms in Chinese and English, explicit --map, clear problems."""
+
+from cashloop.core.importing.columns import normalize, parse_map_options, resolve_columns
+
+
+def test_headers_match_whatever_the_case_spaces_or_underscores():
+    assert normalize(" Invoice_No. ") == normalize("invoice no") == "invoiceno"
+
+
+def test_chinese_headers_map_to_invoice_fields():
+    header = ["单据编号", "客户编码", "单据日期", "到期日", "价税合计", "币种", "备注"]
+    mapping, problems = resolve_columns("invoices", header, {})
+    assert problems == []
+    assert mapping == {"number": 0, "customer": 1, "issue_date": 2, "due_date": 3, "amount": 4,
+                       "currency": 5, "description": 6}
+
+
+def test_english_erp_headers_map_without_help():
+    header = ["countryCode", "customerID", "invoiceNumber", "InvoiceDate", "DueDate",
+              "InvoiceAmount", "Disputed", "SettledDate"]
+    mapping, problems = resolve_columns("invoices", header, {})
+    assert problems == []
+    assert mapping["customer"] == 1 and mapping["number"] == 2 and mapping["settled_date"] == 7
+
+
+def test_a_unit_in_brackets_is_ignored():
+    mapping, _ = resolve_columns("invoices", ["发票号", "客户", "日期", "金额(元)"], {})
+    assert mapping["amount"] == 3
+
+
+def test_explicit_map_wins_over_synonyms():
+    header = ["amount", "gross", "number", "customer", "date"]
+    mapping, problems = resolve_columns("invoices", header, {"amount": "gross"})
+    assert problems == [] and mapping["amount"] == 1
+
+
+def test_unknown_map_field_and_unknown_column_are_problems():
+    _, problems = resolve_columns("invoices", ["number", "customer", "date", "amount"],
+                                  {"colour": "number", "due_date": "Due"})
+    codes = {p.code for p in problems}
+    assert codes == {"map.unknown_field", "map.unknown_column"}
+    assert "Due" in next(p for p in problems if p.code == "map.unknown_column").text()
+
+
+def test_missing_required_column_is_named():
+    _, problems = resolve_columns("invoices", ["number", "customer", "amount"], {})
+    assert [(p.code, p.field) for p in problems] == [("column.missing", "issue_date")]
+
+
+def test_malformed_map_option_is_a_problem():
+    mapping, problems = parse_map_options(["number=No", "oops"])
+    assert mapping == {"number": "No"} and problems[0].code == "map.malformed"

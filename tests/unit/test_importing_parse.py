@@ -1,0 +1,130 @@
+"""Rows → records: dates, amounts, flags, settlement, warnings, duplicates."""
+
+from datetime import date
+
+import pytest
+
+from cashloop.core.importing.checks import DuplicateCheck
+from cashloop.core.importing.dates import choose_format, make_parser, normalize_format
+from cashloop.core.importing.parse import InvoiceRecord, RowParser
+from cashloop.core.importing.values import currency_code, flag, minor_units
+
+HEADER = ["number", "customer", "issue_date", "due_date", "amount", "currency", "settled_date",
+          "paid_amount", "disputed"]
+MAPPING = {name: i for i, name in enumerate(HEADER)}
+
+
+def parser(rows, date_format=None):
+    return RowParser("invoices", HEADER, MAPPING, "CNY", date_format, rows)
+
+
+def test_iso_m_d_y_y_m_d_and_chinese_dates_are_read():
+    for text, fmt in [("2024-03-05", "%Y-%m-%d"), ("3/25/2024", "%m/%d/%Y"),
+                      ("2024/3/5", "%Y/%m/%d"), ("2024年3月5日", "%Y年%m月%d日")]:
+        choice = choose_format([text])
+        assert choice.fmt == fmt
+        assert make_parser(choice)(text) in (date(2024, 3, 5), date(2024, 3, 25))
+
+
+def test_ambiguous_slash_dates_assume_month_first_and_say_so():
+    p = parser([["A", "C", "03/04/2024", "", "1", "", "", "", ""]])
+    assert p.date_format == "%m/%d/%Y"
+    assert [n.code for n in p.notes] == ["date.ambiguous"]
+    record, _ = p.parse(2, ["A", "C", "03/04/2024", "", "1", "", "", "", ""])
+    assert record.issue_date == date(2024, 3, 4)
+
+
+def test_a_day_above_twelve_anywhere_decides_day_first():
+    rows = [["A", "C", "03/04/2024", "25/04/2024", "1", "", "", "", ""]]
+    p = parser(rows)
+    assert p.date_format == "%d/%m/%Y" and p.notes == []
+
+
+def test_date_format_option_is_honoured_and_friendly_names_work():
+    p = parser([["A", "C", "03/04/2024", "", "1", "", "", "", ""]], "dmy")
+    record, _ = p.parse(2, ["A", "C", "03/04/2024", "", "1", "", "", "", ""])
+    assert record.issue_date == date(2024, 4, 3)
+    assert normalize_format("DD.MM.YYYY") == "%d.%m.%Y"
+
+
+def test_excel_serial_dates_are_read():
+    assert make_parser(choose_format(["45356"]))("45356") == date(2024, 3, 5)
+
+
+@pytest.mark.parametrize(("text", "minor"), [
+    ("1,234.56", 123456), ("¥1,234.5", 123450), ("(100.00)", -10000), ("$ 99", 9900),
+    ("1.234,56", 123456), ("12,5", 1250), ("0.005", 1), ("-3", -300),
+])
+def test_amounts_as_erps_write_them(text, minor):
+    assert minor_units(text, "CNY") == minor
+
+
+def test_yen_has_no_minor_unit():
+    assert minor_units("1,234", "JPY") == 1234
+
+
+@pytest.mark.parametrize(("text", "value"), [("yes", True), ("是", True), ("Y", True), ("1", True),
+                                             ("true", True), ("no", False), ("否", False),
+                                             ("N", False), ("0", False), ("", False),
+                                             ("maybe", None)])
+def test_flags(text, value):
+    assert flag(text) is value
+
+
+def test_currency_words_and_signs():
+    assert currency_code("人民币") == "CNY" and currency_code("usd") == "USD"
+    assert currency_code("dollars") is None
+
+
+def test_settled_row_is_fully_paid_unless_paid_amount_says_less():
+    p = parser([])
+    full, _ = p.parse(2, ["A", "C", "2024-01-01", "", "100", "", "2024-01-20", "", "no"])
+    part, _ = p.parse(3, ["B", "C", "2024-01-01", "", "100", "", "2024-01-20", "40", "no"])
+    open_, _ = p.parse(4, ["D", "C", "2024-01-01", "", "100", "", "", "", "no"])
+    assert (full.paid_minor, full.settled_date) == (10000, date(2024, 1, 20))
+    assert part.paid_minor == 4000
+    assert (open_.paid_minor, open_.settled_date) == (0, None)
+
+
+def test_due_date_before_issue_date_is_a_warning_and_the_row_is_kept():
+    record, problems = parser([]).parse(7, ["A", "C", "2024-02-01", "2024-01-01", "5", "", "",
+                                            "", ""])
+    assert isinstance(record, InvoiceRecord)
+    assert [(p.code, p.severity, p.line, p.column) for p in problems] == [
+        ("due.before_issue", "warning", 7, "due_date")]
+
+
+def test_bad_cells_are_errors_naming_line_column_and_value():
+    record, problems = parser([]).parse(9, ["A", "", "2024-02-30", "", "abc", "XXX1", "", "",
+                                            "perhaps"])
+    assert record is None
+    got = {(p.field, p.code, p.value) for p in problems}
+    assert ("customer", "value.missing", "") in got
+    assert ("issue_date", "date.unreadable", "2024-02-30") in got
+    assert ("amount", "amount.unreadable", "abc") in got
+    assert ("currency", "currency.unknown", "XXX1") in got
+    assert ("disputed", "flag.unreadable", "perhaps") in got
+    assert all(p.line == 9 for p in problems)
+
+
+def test_paid_more_than_the_amount_is_an_error():
+    record, problems = parser([]).parse(2, ["A", "C", "2024-01-01", "", "10", "", "2024-01-02",
+                                            "11", ""])
+    assert record is None and problems[0].code == "paid.exceeds_amount"
+
+
+def test_fast_and_careful_paths_give_the_same_hash():
+    p = parser([])
+    cells = ["A", "C", "2024-01-01", "2024-01-31", "10", "CNY", "2024-01-02", "", "no"]
+    fast, _ = p.parse(2, cells)
+    careful, _ = p._invoice_careful(2, cells)
+    assert fast == careful
+
+
+def test_same_number_with_different_data_names_both_lines_identical_repeat_is_fine():
+    check = DuplicateCheck("invoices")
+    assert check.check("A", 2, "h1") is False
+    assert check.check("A", 5, "h1") is True
+    problem = check.check("A", 9, "h2")
+    assert problem.code == "duplicate.conflict" and problem.line == 9
+    assert "line 2" in problem.text()
