@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from cashloop.accounts.access import customer_scope
+from cashloop.core import aging
 from cashloop.ledger.models import (
     Allocation,
     Company,
@@ -229,14 +230,6 @@ def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
 
 # ---- one customer ---------------------------------------------------------------------------
 
-# Default aging buckets as (label, from_days, to_days): days overdue = as_of − due_date;
-# "not yet due" is days ≤ 0 (due today is not yet due), the last bucket is open-ended.
-DEFAULT_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
-    ("not yet due", None, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90),
-    ("over 90", 91, None),
-)
-
-
 @dataclass(frozen=True)
 class AgingBucket:
     label: str
@@ -309,36 +302,28 @@ class CustomerDetail:
         return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def due_date_ranges(as_of: date, buckets: Sequence[tuple[str, int | None, int | None]] = DEFAULT_BUCKETS
-                    ) -> list[tuple[str, int | None, int | None, date | None, date | None]]:
-    """Each bucket with its due-date range (earliest, latest; None = unbounded) as of `as_of`."""
-    out = []
-    for label, from_days, to_days in buckets:
-        earliest = as_of - timedelta(days=to_days) if to_days is not None else None
-        latest = as_of - timedelta(days=from_days) if from_days is not None else None
-        out.append((label, from_days, to_days, earliest, latest))
-    return out
-
-
 def customer_aging(company: Company, customer: Customer, as_of: date,
-                   buckets: Sequence[tuple[str, int | None, int | None]] = DEFAULT_BUCKETS
-                   ) -> list[CustomerAging]:
-    """The customer's open invoices by aging bucket, per currency, in one grouped query."""
-    ranges = due_date_ranges(as_of, buckets)
+                   buckets: aging.Buckets = aging.DEFAULT_BUCKETS) -> list[CustomerAging]:
+    """The customer's open invoices by aging bucket, per currency, in one grouped query.
+
+    Buckets and their due-date edges come from `core.aging` (due today is not yet due).
+    """
+    edges = buckets.due_date_edges(as_of)
     sums = {}
-    for i, (_, _, _, earliest, latest) in enumerate(ranges):
+    for i in range(len(buckets.buckets)):
         cond = Q()
-        if earliest is not None:
-            cond &= Q(due_date__gte=earliest)
-        if latest is not None:
-            cond &= Q(due_date__lte=latest)
+        if i < len(edges):
+            cond &= Q(due_date__gte=edges[i])
+        if i > 0:
+            cond &= Q(due_date__lt=edges[i - 1])
         sums[f"b{i}"] = Sum(Case(When(cond, then=_open_amount()), default=Value(0),
                                  output_field=IntegerField()))
     grouped = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
                .values("currency").annotate(**sums).order_by("currency"))
     return [
         CustomerAging(g["currency"], [
-            AgingBucket(label, f, t, g[f"b{i}"] or 0) for i, (label, f, t, _, _) in enumerate(ranges)
+            AgingBucket(b.label, b.from_days, b.to_days, g[f"b{i}"] or 0)
+            for i, b in enumerate(buckets.buckets)
         ])
         for g in grouped
     ]
