@@ -9,8 +9,8 @@ For each database: generate the export (benchmarks/generate.py), create an empty
 run `cashloop aging` as of today and as of a past date, `cashloop metrics`, then start
 `cashloop serve` on a free port, log in and fetch the customer list, the largest customer's page
 and a few other pages (median of --repeat after one warm-up). Each command is a subprocess: its
-wall time and its own peak memory (maxrss from wait4) are recorded. A command or page that does not
-exist yet is skipped with a note. Prints a table and writes benchmarks/out/results.json.
+wall time and its own peak memory (GNU time's maxrss, else wait4's) are recorded. A command or
+page that does not exist yet is skipped with a note. Prints a table and writes benchmarks/out/results.json.
 """
 
 from __future__ import annotations
@@ -63,30 +63,60 @@ class Step:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+TIME = Path("/usr/bin/time")  # GNU time: the child's own peak memory, whatever our own size
+
+
+def launch(args: list[str], env: dict[str, str], report: Path, **kwargs: Any) -> subprocess.Popen:  # type: ignore[type-arg]
+    """Start `args`, through GNU time when present (it writes the child's peak KiB to `report`).
+
+    A child's ru_maxrss also counts the RSS of the process that forked it (Linux keeps the old
+    high-water mark across exec), so measuring from this script would floor every figure at this
+    script's own size; the small `time` process avoids that.
+    """
+    if TIME.exists():
+        args = [str(TIME), "-f", "%M", "-o", str(report), *args]
+    return subprocess.Popen(args, env=env, cwd=ROOT, text=True, **kwargs)
+
+
+def peak_mib(report: Path, fallback_kib: float) -> float:
+    try:
+        return int(report.read_text().strip().splitlines()[-1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return fallback_kib / 1024
+
+
 def run_command(args: list[str], env: dict[str, str], timeout: float = 3600) -> tuple[int, str, str,
                                                                                        float, float]:
     """Run one command; its exit code, stdout, stderr, wall seconds and its own peak RSS in MiB."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err, text=True, cwd=ROOT)
-        code, rss = reap(proc, timeout)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        return code, out.read(), err.read(), seconds, rss
+    with tempfile.TemporaryDirectory() as tmp:
+        out_path, err_path, report = Path(tmp, "out"), Path(tmp, "err"), Path(tmp, "rss")
+        with out_path.open("w") as out, err_path.open("w") as err:
+            started = time.perf_counter()
+            proc = launch(args, env, report, stdout=out, stderr=err)
+            code, kib = reap(proc, timeout)
+            seconds = time.perf_counter() - started
+        return code, out_path.read_text(), err_path.read_text(), seconds, peak_mib(report, kib)
 
 
 def reap(proc: subprocess.Popen, timeout: float = 3600) -> tuple[int, float]:  # type: ignore[type-arg]
-    """Wait for `proc` with os.wait4, so the peak memory is this child's own (not the max over all)."""
+    """Wait for `proc` (killing it after `timeout`); its exit code and ru_maxrss in KiB."""
     deadline = time.monotonic() + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage.ru_maxrss / 1024  # KiB on Linux
+            return proc.returncode, usage.ru_maxrss
         if time.monotonic() > deadline:
             proc.kill()
         time.sleep(0.02)
+
+
+def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM the server itself (the child of `time`, when wrapped), so `time` can report."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    pids = children.read_text().split() if TIME.exists() and children.exists() else []
+    for pid in pids or [str(proc.pid)]:
+        os.kill(int(pid), signal.SIGTERM)
 
 
 def available_commands(env: dict[str, str]) -> set[str]:
@@ -174,8 +204,9 @@ def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], re
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (Path(env["CASHLOOP_DATA_DIR"]) / "serve.log").open("w")
-    server = subprocess.Popen([CASHLOOP, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=log, stderr=subprocess.STDOUT, text=True)
+    report = Path(env["CASHLOOP_DATA_DIR"]) / "serve.rss"
+    server = launch([CASHLOOP, "serve", "--port", str(port)], env, report, stdout=log,
+                    stderr=subprocess.STDOUT)
     try:
         session = requests.Session()
         session.headers["Accept-Language"] = "en"
@@ -219,9 +250,10 @@ def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], re
             print(f"  {name}: median {step.seconds * 1000:.0f} ms "
                   f"(first {step.detail['first_s'] * 1000:.0f} ms)", flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        _code, rss = reap(server, timeout=30)
+        stop(server)
+        _code, kib = reap(server, timeout=30)
         log.close()
+        rss = peak_mib(report, kib)
         steps.append(Step("serve (whole session)", max_rss_mib=rss, ok=True,
                           note="peak memory of the web server over all page requests"))
 
