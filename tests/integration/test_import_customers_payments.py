@@ -15,7 +15,7 @@ from cashloop.ledger.models import Allocation, Contact, Customer, Invoice, Payme
 FILES = Path(__file__).resolve().parents[1] / "files"
 AS_OF = date(2024, 12, 31)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def run(data: bytes, kind: str, **options):

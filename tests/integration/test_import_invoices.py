@@ -23,7 +23,7 @@ IBM_MAP = ["--map", "customer=customerID", "--map", "number=invoiceNumber",
            "--map", "disputed=Disputed", "--currency", "USD"]
 AS_OF = date(2024, 12, 31)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def cli(*args: str) -> tuple[int, dict]:
@@ -177,3 +177,39 @@ def test_missing_required_column_is_reported(company, tmp_path):
     exit_code, out = cli("invoices", str(path))
     assert exit_code == 1
     assert {p["field"] for p in out["problems"]} == {"customer", "issue_date"}
+
+
+def _index_and_constraint_names() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        names = set()
+        for table in ("ledger_invoice", "ledger_payment", "ledger_allocation", "ledger_customer"):
+            for name, info in connection.introspection.get_constraints(cur, table).items():
+                names.add((table, name, bool(info["foreign_key"]), bool(info["index"])))
+    return names
+
+
+def test_bulk_load_mode_restores_indexes_and_foreign_keys(company, monkeypatch):
+    from cashloop.imports.services import invoices
+
+    monkeypatch.setattr(invoices, "CHUNK", 2)
+    before = _index_and_constraint_names()
+    rows = "".join(f"B-{i},C{i % 2},2024-01-0{i},1{i}.00,2024-01-09\n" for i in range(1, 6))
+    result = run(f"number,customer,issue_date,amount,settled_date\n{rows}".encode())
+    assert (result.status, result.created) == ("saved", 5)
+    assert _index_and_constraint_names() == before
+    assert Allocation.objects.count() == 5 and Customer.objects.count() == 2
+    again = run(f"number,customer,issue_date,amount,settled_date\n{rows}".encode())
+    assert again.status == "unchanged"
+
+
+def test_bulk_load_mode_rolls_back_on_a_late_error(company, monkeypatch):
+    from cashloop.imports.services import invoices
+
+    monkeypatch.setattr(invoices, "CHUNK", 2)
+    before = _index_and_constraint_names()
+    rows = "".join(f"B-{i},C1,2024-01-0{i},1{i}.00\n" for i in range(1, 6)) + "B-9,C1,bad,1\n"
+    result = run(f"number,customer,issue_date,amount\n{rows}".encode())
+    assert result.status == "rejected" and Invoice.objects.count() == 0
+    assert _index_and_constraint_names() == before

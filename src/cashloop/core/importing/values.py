@@ -28,6 +28,9 @@ def minor_units(text: str, currency: str, exp: int | None = None) -> int | None:
     s = text.strip()
     if exp is None:
         exp = exponent(currency)
+    whole, _, frac = s.partition(".")
+    if whole.isdigit() and (not frac or frac.isdigit()) and len(frac) <= exp and whole.isascii():
+        return int(whole + frac.ljust(exp, "0")) if exp else int(whole)
     if _SIMPLE.match(s):
         negative = s.startswith("-")
         whole, _, frac = s.lstrip("-").partition(".")

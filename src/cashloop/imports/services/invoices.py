@@ -102,8 +102,9 @@ class InvoiceWriter:
         records, self.pending = self.pending, []
         if not records:
             return
-        if len(records) >= CHUNK:  # a big file: index once at the end (SQLite)
-            self.db.suspend_indexes([self.tables[n] for n in ("Invoice", "Payment", "Allocation")])
+        if len(records) >= CHUNK:  # a big file: see BulkWriter.begin_bulk_load
+            self.db.begin_bulk_load([self.tables[n] for n in
+                                     ("Customer", "Invoice", "Payment", "Allocation")])
         self._create_customers(records)
         self._create_contracts(records)
         ids = self.db.reserve_ids(self.tables["Invoice"], len(records))
@@ -178,7 +179,7 @@ class InvoiceWriter:
     def finish(self) -> None:
         """Write what is left and apply the changed rows (read before, update, audit)."""
         self.flush()
-        self.db.restore_indexes()
+        self.db.end_bulk_load()
         for chunk in in_chunks(self.changed, 500):
             self._update(list(chunk))
 
