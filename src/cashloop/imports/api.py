@@ -1,0 +1,89 @@
+"""Imports over the API: POST a file, list batches, read one batch with its problems.
+
+The JSON is the CLI's (`cashloop import … --format json`): 200 when the file was saved, partly
+saved or unchanged, 422 with the same body when it was rejected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from cashloop.accounts.access import require_write
+from cashloop.accounts.services import role_of
+from cashloop.audit.services import Actor
+from cashloop.config.clock import today
+from cashloop.core.importing.columns import KINDS
+from cashloop.core.problems import Forbidden, Invalid, NotFound
+from cashloop.imports.services.batches import batch_by_id, batch_json, recent_batches
+from cashloop.imports.services.run import ImportOptions, import_bytes
+from cashloop.imports.services.uploads import rejected_path_for
+from cashloop.ledger.models import Company
+from cashloop.ledger.services.companies import company_by_code
+
+router = Router(tags=["imports"])
+
+
+def _readable_company(request: HttpRequest, code: str | None) -> Company:
+    company = company_by_code(code)
+    if role_of(request.user, company) is None:  # type: ignore[arg-type]
+        raise Forbidden("you have no role in this company")
+    return company
+
+
+@router.get("/batches", summary="Recent import batches")
+def list_batches(request: HttpRequest, company: str | None = None,
+                 limit: int = 50) -> list[dict[str, Any]]:
+    obj = _readable_company(request, company)
+    return [batch_json(b) for b in recent_batches(obj, max(1, min(limit, 500)))]
+
+
+@router.get("/batches/{batch_id}", summary="One import batch with its problems")
+def get_batch(request: HttpRequest, batch_id: int, company: str | None = None) -> dict[str, Any]:
+    return batch_json(batch_by_id(_readable_company(request, company), batch_id),
+                      with_problems=True)
+
+
+@router.get("/batches/{batch_id}/rejected.csv", summary="The rejected rows of a --skip-bad import")
+def get_rejected(request: HttpRequest, batch_id: int, company: str | None = None) -> FileResponse:
+    batch = batch_by_id(_readable_company(request, company), batch_id)
+    path = Path(batch.rejected_file) if batch.rejected_file else None
+    if path is None or not path.is_file():
+        raise NotFound(f"import batch {batch_id} has no rejected rows file")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
+                        content_type="text/csv")
+
+
+@router.post("/{kind}", summary="Import invoices, customers or payments from a CSV/XLSX file",
+             response={200: dict, 422: dict})
+def import_file(
+    request: HttpRequest, kind: str, file: UploadedFile = File(...),  # noqa: B008
+    map: list[str] | None = Form(None),  # noqa: B008 — the CLI's --map FIELD=COLUMN
+    mapping: str | None = Form(None),
+    save_mapping: str | None = Form(None),
+    currency: str | None = Form(None),
+    company: str | None = Form(None),
+    encoding: str | None = Form(None),
+    date_format: str | None = Form(None),
+    skip_bad: bool = Form(False),
+) -> tuple[int, dict[str, Any]]:
+    from cashloop.core.importing.columns import parse_map_options
+
+    if kind not in KINDS:
+        raise NotFound(f"unknown import kind {kind!r}; use invoices, customers or payments")
+    obj = company_by_code(company)
+    require_write(request.user, obj)
+    columns, problems = parse_map_options(map or [])
+    if problems:
+        raise Invalid(problems[0].text())
+    options = ImportOptions(kind=kind, columns=columns, mapping=mapping,
+                            save_mapping=save_mapping, currency=currency, company=obj.code,
+                            encoding=encoding, date_format=date_format, skip_bad=skip_bad)
+    name = Path(file.name or "upload.csv").name
+    result = import_bytes(file.read(), name, options, Actor.of(request.user, "api"), today(),
+                          rejected_path_for(name))
+    return (200 if result.ok else 422), result.to_json()
