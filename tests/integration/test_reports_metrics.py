@@ -110,7 +110,7 @@ def test_bad_period_is_invalid(company):
 
 def test_metrics_query_count_is_constant(company, django_assert_num_queries):
     make_ledger(company, seed=3, n=300)
-    with django_assert_num_queries(4):  # AR split, AR at dates (2), daily sales
+    with django_assert_num_queries(2):  # one pass over invoices, one over partial allocations
         services.collection_metrics(company, date(2024, 6, 30))
 
 

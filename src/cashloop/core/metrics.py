@@ -21,6 +21,7 @@ rounded half up; a zero denominator gives None, never an error.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -97,18 +98,28 @@ def _days_in(start: date, end: date) -> int:
     return (end - start).days + 1
 
 
-@dataclass(frozen=True, slots=True)
 class SalesHistory:
     """Credit sales by currency and issue day: the small aggregate every window is cut from."""
 
-    daily: Mapping[str, Mapping[date, int]]
+    def __init__(self, daily: Mapping[str, Mapping[date, int]]) -> None:
+        self.daily = daily
+        self._days: dict[str, list[date]] = {}
+        self._cumulative: dict[str, list[int]] = {}
+        for cur, by_day in daily.items():
+            days = sorted(by_day)
+            running, sums = 0, []
+            for d in days:
+                running += by_day[d]
+                sums.append(running)
+            self._days[cur], self._cumulative[cur] = days, sums
+
+    def _through(self, cur: str, day: date) -> int:
+        i = bisect_right(self._days[cur], day)
+        return self._cumulative[cur][i - 1] if i else 0
 
     def between(self, after: date, until: date) -> dict[str, int]:
         """Sales issued in (after, until], by currency."""
-        return {
-            cur: sum(v for d, v in days.items() if after < d <= until)
-            for cur, days in self.daily.items()
-        }
+        return {cur: self._through(cur, until) - self._through(cur, after) for cur in self._days}
 
     @property
     def earliest(self) -> date | None:

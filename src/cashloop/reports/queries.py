@@ -12,10 +12,13 @@ some payment, and finds nothing for today's state.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -48,13 +51,15 @@ BY_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def open_invoices(company: Company, as_of: date, user: User = None) -> QuerySet[Invoice]:
-    """Invoices open on `as_of`, within what `user` may see."""
-    return (
-        Invoice.objects.filter(company=company, issue_date__lte=as_of)
-        .filter(Q(settled_date__isnull=True) | Q(settled_date__gt=as_of))
-        .filter(customer_scope(user, company, "customer__"))
-    )
+def open_invoices(company: Company, as_of: date, user: User = None) -> list[QuerySet[Invoice]]:
+    """Invoices open on `as_of` within what `user` may see, as two disjoint querysets.
+
+    Never settled (the partial index of open items) and settled after `as_of` (the settled-date
+    index): each part uses its own index, where one OR would make SQLite scan by issue date.
+    """
+    base = Invoice.objects.filter(company=company, issue_date__lte=as_of).filter(
+        customer_scope(user, company, "customer__"))
+    return [base.filter(settled_date__isnull=True), base.filter(settled_date__gt=as_of)]
 
 
 def open_minor_expression(as_of: date) -> Case:
@@ -85,27 +90,32 @@ def open_amounts_by_bucket(
 ) -> tuple[list[OpenAmount], date | None]:
     """Open amount and count per currency (and `by` key) and bucket, and the oldest open issue date."""
     key_cols = BY_COLUMNS.get(by or "", ())
-    grouped = (
-        open_invoices(company, as_of, user)
-        .annotate(bucket=bucket_expression(edges), open_minor=open_minor_expression(as_of))
-        .values("currency", "bucket", *dict.fromkeys(key_cols))
-        .annotate(amount=Sum("open_minor"), count=Count("id"), first_issue=Min("issue_date"))
-        .order_by()
-    )
-    lines, first = [], None
-    for row in grouped:
-        key = row[key_cols[0]] if key_cols else None
-        name = row[key_cols[1]] if key_cols else None
-        lines.append(OpenAmount(
-            currency=row["currency"], bucket=row["bucket"], amount_minor=int(row["amount"] or 0),
-            count=row["count"], key=key or None, name=name or None,
-        ))
-        if first is None or row["first_issue"] < first:
-            first = row["first_issue"]
+    cells: dict[tuple, list] = {}
+    first = None
+    for part in open_invoices(company, as_of, user):
+        grouped = (
+            part.annotate(bucket=bucket_expression(edges), open_minor=open_minor_expression(as_of))
+            .values("currency", "bucket", *dict.fromkeys(key_cols))
+            .annotate(amount=Sum("open_minor"), count=Count("id"), first_issue=Min("issue_date"))
+            .order_by()
+        )
+        for row in grouped:
+            key = row[key_cols[0]] if key_cols else None
+            name = row[key_cols[1]] if key_cols else None
+            cell = cells.setdefault((key or None, row["currency"], row["bucket"]), [name, 0, 0])
+            cell[1] += int(row["amount"] or 0)
+            cell[2] += row["count"]
+            if first is None or row["first_issue"] < first:
+                first = row["first_issue"]
+    lines = [
+        OpenAmount(currency=cur, bucket=bucket, amount_minor=amount, count=count, key=key,
+                   name=name or None)
+        for (key, cur, bucket), (name, amount, count) in cells.items()
+    ]
     return lines, first
 
 
-def _first_on_or_after(column: str, dates: Sequence[date], start: int) -> Case:
+def _first_on_or_after(column: str, dates: Sequence[date], start: int = 0) -> Case:
     """Index k of the first date with column ≤ dates[k] (k ≥ start), len(dates) when none."""
     return Case(
         *[When(**{f"{column}__lte": d}, then=Value(k)) for k, d in enumerate(dates) if k >= start],
@@ -114,81 +124,111 @@ def _first_on_or_after(column: str, dates: Sequence[date], start: int) -> Case:
     )
 
 
-def ar_at_dates(company: Company, dates: Sequence[date], user: User = None,
-                ) -> tuple[dict[date, dict[str, int]], date | None]:
-    """AR (open amount) by currency at each of the ascending `dates`, in two grouped queries.
+def _whole_company(rows: QuerySet, column: str, company: Company) -> QuerySet:
+    """Rows of `company` when most of them are needed.
 
-    An invoice counts at x from the first date on or after its issue date until the first on or
-    after its settled date; an allocation before settlement reduces it from the first date on or
-    after both its applied date and the issue date. Also returns the oldest issue date involved.
+    On SQLite the filter is written `company_id + 0 = ?` so that the table is read in order rather
+    than through a company index with a lookup per row (several times slower for most of a
+    table); PostgreSQL keeps the plain filter, whose row estimate lets it hash-aggregate.
+    """
+    if connection.vendor == "sqlite":
+        return rows.annotate(company_key=F(column) + 0).filter(company_key=company.pk)
+    return rows.filter(**{column: company.pk})
+
+
+@dataclass
+class ReceivablesHistory:
+    """AR by currency at each date, the split of AR at the last date, and credit sales by day."""
+
+    ar_at: dict[date, dict[str, int]]
+    not_yet_due: dict[str, int]
+    overdue: dict[str, int]
+    open_count: int
+    overdue_count: int
+    daily_sales: dict[str, dict[date, int]]
+
+
+def receivables_history(company: Company, dates: Sequence[date], user: User = None,
+                        ) -> ReceivablesHistory:
+    """Everything the metrics need, for ascending `dates` whose last is the as-of date D.
+
+    One pass over the company's invoices, grouped by currency, issue date, the first date on or
+    after settlement and "due on or after D" (a few thousand groups), and one grouped query over
+    the allocations made before settlement. An invoice counts in AR(x) from the first date on or
+    after its issue date until the first on or after its settled date; an allocation before
+    settlement reduces it from the first date on or after both its applied and issue dates.
     """
     n = len(dates)
-    first_day, last_day = dates[0], dates[-1]
-    scope = customer_scope(user, company, "customer__")
+    as_of, first_day = dates[-1], dates[0]
+    issue_index = {}
+    diffs: dict[str, list[int]] = {}
+    history = ReceivablesHistory({d: {} for d in dates}, {}, {}, 0, 0, {})
+
+    def add(cur: str, lo: int, hi: int, amount: int, due_later: bool) -> None:
+        if lo >= hi:
+            return
+        diff = diffs.setdefault(cur, [0] * (n + 1))
+        diff[lo] += amount
+        diff[hi] -= amount
+        if hi == n:  # open at D, the last date
+            split = history.not_yet_due if due_later else history.overdue
+            split[cur] = split.get(cur, 0) + amount
+
     invoices = (
-        Invoice.objects.filter(company=company, issue_date__lte=last_day)
-        .filter(Q(settled_date__isnull=True) | Q(settled_date__gt=first_day))
-        .filter(scope)
-        .annotate(
-            from_k=_first_on_or_after("issue_date", dates, 0),
-            until_k=Case(When(settled_date__isnull=True, then=Value(n)),
-                         default=_first_on_or_after("settled_date", dates, 1)),
-        )
-        .values("currency", "from_k", "until_k")
-        .annotate(amount=Sum("amount_minor"), first_issue=Min("issue_date"))
+        _whole_company(Invoice.objects.all(), "company_id", company)
+        .filter(customer_scope(user, company, "customer__"))
+        .annotate(until_k=Case(When(settled_date__isnull=True, then=Value(n)),
+                               default=_first_on_or_after("settled_date", dates)),
+                  due_later=Case(When(due_date__gte=as_of, then=Value(1)), default=Value(0),
+                                 output_field=IntegerField()))
+        .values("currency", "issue_date", "until_k", "due_later")
+        .annotate(amount=Sum("amount_minor"), count=Count("id"))
         .order_by()
     )
-    ar: dict[date, dict[str, int]] = {d: {} for d in dates}
-    first: date | None = None
     for row in invoices:
-        for k in range(row["from_k"], row["until_k"]):
-            cell = ar[dates[k]]
-            cell[row["currency"]] = cell.get(row["currency"], 0) + int(row["amount"])
-        if first is None or row["first_issue"] < first:
-            first = row["first_issue"]
-    from_k = Case(
-        *[When(Q(applied_date__lte=d) & Q(invoice__issue_date__lte=d), then=Value(k))
-          for k, d in enumerate(dates)],
-        default=Value(n), output_field=IntegerField(),
-    )
+        cur, issued, amount = row["currency"], row["issue_date"], int(row["amount"])
+        if issued > as_of:
+            continue
+        by_day = history.daily_sales.setdefault(cur, {})
+        by_day[issued] = by_day.get(issued, 0) + amount
+        if issued not in issue_index:
+            issue_index[issued] = bisect_left(dates, issued)
+        lo, hi = issue_index[issued], row["until_k"]
+        add(cur, lo, hi, amount, bool(row["due_later"]))
+        if lo < hi == n:
+            history.open_count += row["count"]
+            history.overdue_count += 0 if row["due_later"] else row["count"]
     partial = (
-        Allocation.objects.filter(company=company, applied_date__lte=last_day,
-                                  invoice__issue_date__lte=last_day)
-        .filter(Q(invoice__settled_date__isnull=True)
-                | (Q(invoice__settled_date__gt=first_day)
-                   & Q(applied_date__lt=F("invoice__settled_date"))))
+        _whole_company(Allocation.objects.all(), "invoice__company_id", company)
+        .annotate(settled_key=Coalesce("invoice__settled_date", Value(date.max)))
+        .filter(invoice__paid_minor__gt=0, applied_date__lte=as_of,
+                settled_key__gt=first_day, applied_date__lt=F("settled_key"))
         .filter(customer_scope(user, company, "invoice__customer__"))
         .annotate(
-            from_k=from_k,
+            from_k=Case(
+                *[When(Q(applied_date__lte=d) & Q(invoice__issue_date__lte=d), then=Value(k))
+                  for k, d in enumerate(dates)],
+                default=Value(n), output_field=IntegerField(),
+            ),
             until_k=Case(When(invoice__settled_date__isnull=True, then=Value(n)),
-                         default=_first_on_or_after("invoice__settled_date", dates, 1)),
+                         default=_first_on_or_after("invoice__settled_date", dates)),
+            due_later=Case(When(invoice__due_date__gte=as_of, then=Value(1)), default=Value(0),
+                           output_field=IntegerField()),
         )
-        .values("invoice__currency", "from_k", "until_k")
+        .values("invoice__currency", "from_k", "until_k", "due_later")
         .annotate(amount=Sum("amount_minor"))
         .order_by()
     )
     for row in partial:
-        for k in range(row["from_k"], row["until_k"]):
-            cell = ar[dates[k]]
-            cur = row["invoice__currency"]
-            cell[cur] = cell.get(cur, 0) - int(row["amount"])
-    return ar, first
-
-
-def daily_credit_sales(company: Company, after: date, until: date, user: User = None,
-                       ) -> dict[str, dict[date, int]]:
-    """Invoiced amounts by currency and issue date for invoices issued in (after, until]."""
-    rows = (
-        Invoice.objects.filter(company=company, issue_date__gt=after, issue_date__lte=until)
-        .filter(customer_scope(user, company, "customer__"))
-        .values("currency", "issue_date")
-        .annotate(amount=Sum("amount_minor"))
-        .order_by()
-    )
-    out: dict[str, dict[date, int]] = {}
-    for row in rows:
-        out.setdefault(row["currency"], {})[row["issue_date"]] = int(row["amount"])
-    return out
+        add(row["invoice__currency"], row["from_k"], row["until_k"], -int(row["amount"]),
+            bool(row["due_later"]))
+    for cur, diff in diffs.items():
+        running = 0
+        for k, d in enumerate(dates):
+            running += diff[k]
+            if running:
+                history.ar_at[d][cur] = running
+    return history
 
 
 def rate_table(currencies: set[str], until: date) -> RateTable:
@@ -207,9 +247,9 @@ def top_overdue_customers(company: Company, as_of: date, limit: int = 10, user: 
     One query per currency present (a handful), each taking its top `limit`; then one query for the
     candidates' overdue amounts in every currency, so their totals are complete.
     """
+    never, later = open_invoices(company, as_of, user)
     overdue = (
-        open_invoices(company, as_of, user).filter(due_date__lt=as_of)
-        .annotate(open_minor=open_minor_expression(as_of))
+        (never | later).filter(due_date__lt=as_of).annotate(open_minor=open_minor_expression(as_of))
     )
     currencies = list(overdue.values_list("currency", flat=True).distinct().order_by())
     candidates: set[str] = set()

@@ -67,31 +67,17 @@ def collection_metrics(company: Company, as_of: date, period_days: int = 90,
     if period_days < 1 or period_days > 3660:
         raise Invalid(f"period days must be between 1 and 3660, not {period_days}")
     code = reporting_currency(company, currency)
-    split, first_open = queries.open_amounts_by_bucket(company, as_of, (as_of,), None, user)
-    not_yet_due: dict[str, int] = {}
-    overdue: dict[str, int] = {}
-    open_count = overdue_count = 0
-    for line in split:
-        target = not_yet_due if line.bucket == 0 else overdue
-        target[line.currency] = target.get(line.currency, 0) + line.amount_minor
-        open_count += line.count
-        overdue_count += line.count if line.bucket else 0
     start = as_of - timedelta(days=period_days)
-    trend = metrics.trend_dates(as_of, trend_months)
-    dates = sorted({start, *trend} - {as_of})
-    ar_at, first_ar = queries.ar_at_dates(company, dates, user) if dates else ({}, None)
-    earliest = min(d for d in (first_open, first_ar) if d) if (first_open or first_ar) else as_of
-    # Sales back to the oldest invoice open at any date measured: the countback never goes further.
-    after = min(earliest.replace(day=1), trend[0] - timedelta(days=period_days) + timedelta(days=1))
-    after -= timedelta(days=1)
-    daily = queries.daily_credit_sales(company, after, as_of, user)
-    currencies = set(daily) | set(not_yet_due) | set(overdue)
-    currencies |= {cur for by_cur in ar_at.values() for cur in by_cur}
+    dates = sorted({start, *metrics.trend_dates(as_of, trend_months), as_of})
+    history = queries.receivables_history(company, dates, user)
+    currencies = set(history.daily_sales) | set(history.not_yet_due) | set(history.overdue)
+    currencies |= {cur for by_cur in history.ar_at.values() for cur in by_cur}
     rates = _rates_for(currencies, code, as_of)
     return metrics.compute_metrics(
         as_of=as_of, period_days=period_days, currency=code,
-        not_yet_due=not_yet_due, overdue=overdue, open_count=open_count,
-        overdue_count=overdue_count, ar_at=ar_at, sales=metrics.SalesHistory(daily),
+        not_yet_due=history.not_yet_due, overdue=history.overdue, open_count=history.open_count,
+        overdue_count=history.overdue_count, ar_at=history.ar_at,
+        sales=metrics.SalesHistory(history.daily_sales),
         rates=rates, trend_months=trend_months,
     )
 
