@@ -123,7 +123,9 @@ def test_rerun_replaces_the_same_records_and_another_date_gives_others():
 def test_each_role_can_log_in_and_the_sales_rep_owns_part_of_the_book():
     company = load().company
     for login in LOGINS:
-        assert Client().login(username=login.username, password=login.password), login.username
+        client = Client()
+        assert client.login(username=login.username, password=login.password), login.username
+        assert client.get("/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200, login.username
     rep = SalesRep.objects.get(company=company, user__username="demo.sales")
     own = Customer.objects.filter(company=company, sales_rep=rep).count()
     assert 0 < own < Customer.objects.filter(company=company).count()
