@@ -128,3 +128,14 @@ def test_same_number_with_different_data_names_both_lines_identical_repeat_is_fi
     problem = check.check("A", 9, "h2")
     assert problem.code == "duplicate.conflict" and problem.line == 9
     assert "line 2" in problem.text()
+
+
+def test_negative_amount_is_a_credit_note_with_a_warning_and_zero_is_an_error():
+    from cashloop.core.importing.parse import CreditNoteRecord
+
+    p = parser([])
+    credit, problems = p.parse(4, ["CN-1", "C", "2024-01-01", "", "(50.00)", "", "", "", ""])
+    assert isinstance(credit, CreditNoteRecord) and credit.amount_minor == 5000
+    assert [(x.code, x.severity) for x in problems] == [("amount.credit_note", "warning")]
+    zero, problems = p.parse(5, ["Z", "C", "2024-01-01", "", "0.00", "", "", "", ""])
+    assert zero is None and problems[0].code == "amount.zero"

@@ -31,31 +31,47 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 _CUSTOMER = ("customer", "customer code", "customer no", "customer number", "customer id",
              "customerid", "cust id", "cust no", "customer account", "account", "account number",
              "client", "client id", "client code", "debtor", "debtor code", "buyer", "sold to",
-             "sold-to party", "kunnr", "客户", "客户编码", "客户编号", "客户代码", "客户号",
+             "sold-to party", "kunnr", "partner", "customer account number",
+             "customer: code", "customer ref", "kunde", "kundennummer",
+             "debitor", "client no", "code client", "客户", "客户编码", "客户编号", "客户代码", "客户号",
              "往来单位编码", "往来单位", "客户名称编码", "购方编码", "单位编码")
-_CURRENCY = ("currency", "currency code", "curr", "ccy", "cur", "waers", "币种", "币别", "货币",
+_CURRENCY = ("currency", "currency code", "curr", "ccy", "cur", "waers", "local currency",
+             "document currency", "doc currency", "währung", "devise", "币种", "币别", "货币",
              "币种代码", "结算币种", "原币币种")
 
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "invoices": {
         "number": ("invoice", "invoice no", "invoice number", "invoicenumber", "invoice id",
-                   "invoice num", "inv no", "inv number", "document no", "document number",
+                   "invoice num", "inv no", "inv number", "document no", "document number", "num", "no",
+                   "invoice #", "inv #",
+                   "document", "voucher no", "bill number", "transaction number", "txn no",
+                   "rechnungsnummer", "belegnummer", "numéro de facture", "n° facture",
                    "doc no", "doc number", "reference", "bill no", "belnr", "发票号", "发票号码",
                    "发票编号", "单据编号", "单据号", "单号", "应收单号", "应收单据号", "凭证号",
                    "发票代码号", "编号"),
         "customer": _CUSTOMER,
         "issue_date": ("issue date", "invoice date", "invoicedate", "date", "document date",
-                       "doc date", "posting date", "bill date", "billing date", "bldat", "开票日期",
+                       "doc date", "posting date", "bill date", "billing date", "bldat",
+                       "invoice/bill date", "transaction date", "txn date", "rechnungsdatum",
+                       "belegdatum", "date de facture", "开票时间", "单据时间",
+                       "开票日期",
                        "单据日期", "发票日期", "业务日期", "日期", "记账日期", "入账日期"),
         "due_date": ("due date", "duedate", "due", "payment due", "net due date", "due on",
+                     "maturity date", "payment due date", "due date (net)", "fälligkeit",
+                     "fälligkeitsdatum", "date d'échéance", "échéance",
                      "到期日", "到期日期", "应收日期", "收款到期日", "付款到期日"),
         "amount": ("amount", "invoice amount", "invoiceamount", "total", "total amount",
-                   "gross amount", "amount due", "original amount", "value", "wrbtr", "dmbtr",
+                   "gross amount", "original amount", "value", "wrbtr", "dmbtr", "amt",
+                   "invoice total", "grand total", "amount in local currency",
+                   "amount in document currency", "amount in doc curr", "total amount incl tax",
+                   "betrag", "bruttobetrag", "montant", "montant ttc",
                    "金额", "价税合计", "发票金额", "应收金额", "含税金额", "总金额", "本币金额",
                    "原币金额", "合计金额", "应收款"),
         "currency": _CURRENCY,
         "settled_date": ("settled date", "settleddate", "settlement date", "paid date",
                          "payment date", "date paid", "cleared date", "clearing date", "augdt",
+                         "cleared on", "paid on", "closed date", "close date", "date closed",
+                         "ausgleichsdatum", "zahlungsdatum", "date de paiement",
                          "结清日期", "核销日期", "收款日期", "回款日期", "清账日期", "结算日期"),
         "paid_amount": ("paid amount", "paidamount", "amount paid", "paid", "settled amount",
                         "cleared amount", "received amount", "已收金额", "收款金额", "核销金额",
@@ -121,6 +137,10 @@ def _lookup(kind: str) -> dict[str, str]:
 
 
 LOOKUPS = {kind: _lookup(kind) for kind in KINDS}
+RANKED = {kind: {field: [normalize(n) for n in (field, *names)]
+                 for field, names in SYNONYMS[kind].items()} for kind in KINDS}
+FALLBACK = {kind: {"customer": ("customer name", "客户名称", "name", "client name", "客户全称")}
+            for kind in ("invoices", "payments")}
 KNOWN_HEADERS = frozenset(name for table in LOOKUPS.values() for name in table)
 
 
@@ -164,15 +184,28 @@ def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str
             continue
         mapping[field] = index
     used = set(mapping.values())
-    lookup = LOOKUPS[kind]
+    by_name: dict[str, int] = {}
     for index, name in enumerate(header):
-        if index in used:
+        if index not in used:
+            by_name.setdefault(normalize(name), index)
+            by_name.setdefault(normalize(_UNIT.sub("", name)), index)
+    for field in fields:  # each field takes its best-ranked synonym among the free columns
+        if field in mapping or field in explicit:
             continue
-        key = normalize(name)
-        field = lookup.get(key) or lookup.get(normalize(_UNIT.sub("", name)))
-        if field and field not in mapping and field not in explicit:
-            mapping[field] = index
-            used.add(index)
+        for name in RANKED[kind][field]:
+            index = by_name.get(name)
+            if index is not None and index not in used:
+                mapping[field] = index
+                used.add(index)
+                break
+    for field in FALLBACK.get(kind, {}):  # a customer name when the file has no customer code
+        if field not in mapping and field not in explicit:
+            for name in FALLBACK[kind][field]:
+                index = by_name.get(normalize(name))
+                if index is not None and index not in used:
+                    mapping[field] = index
+                    used.add(index)
+                    break
     for field in REQUIRED[kind]:
         if field not in mapping and not any(p.field == field for p in problems):
             problems.append(RowProblem(

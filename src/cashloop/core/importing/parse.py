@@ -66,6 +66,20 @@ class InvoiceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditNoteRecord:
+    """A negative invoice row (红字发票): a credit note of the absolute amount, not allocated."""
+
+    line: int
+    number: str
+    customer: str
+    issue_date: date
+    amount_minor: int  # positive
+    currency: str
+    reason: str
+    source_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentRecord:
     line: int
     reference: str
@@ -85,7 +99,7 @@ class CustomerRecord:
     source_hash: str
 
 
-Record = InvoiceRecord | PaymentRecord | CustomerRecord
+Record = InvoiceRecord | CreditNoteRecord | PaymentRecord | CustomerRecord
 
 
 class RowParser:
@@ -290,7 +304,10 @@ class RowParser:
             else None
         currency = self._currency(line, cells, problems) if "currency" in self.mapping \
             else self.currency
-        amount = self._amount(line, cells, "amount", currency, problems)
+        amount = self._amount(line, cells, "amount", currency, problems, positive=False)
+        if amount is not None and amount <= 0:
+            return self._credit_note(line, cells, problems, number, customer, issue_date,
+                                     amount, currency)
         settled_date = self._date(line, cells, "settled_date", problems) \
             if "settled_date" in self.mapping else None
         paid = 0
@@ -344,6 +361,25 @@ class RowParser:
         return InvoiceRecord(line, number, customer, issue_date, due_date, amount, currency,
                              settled_date, paid, disputed, contract, description,
                              source_hash), problems
+
+    def _credit_note(self, line: int, cells: list[str], problems: list[RowProblem], number: str,
+                     customer: str, issue_date: date | None, amount: int,
+                     currency: str) -> tuple[Record | None, list[RowProblem]]:
+        raw = self._cell(cells, "amount")
+        problems = [p for p in problems if p.code != "amount.negative"]
+        if amount == 0:
+            problems.append(self._problem(line, "amount", raw, "amount.zero",
+                                          "amount is zero: nothing to collect"))
+        if issue_date is None or any(p.is_error for p in problems):
+            return None, problems
+        problems.append(self._problem(
+            line, "amount", raw, "amount.credit_note",
+            "negative amount {value}: imported as credit note {number}", "warning",
+            number=number))
+        reason = self._cell(cells, "description")[:500]
+        source_hash = digest("credit", number, customer, issue_date, -amount, currency, reason)
+        return CreditNoteRecord(line, number, customer, issue_date, -amount, currency, reason,
+                                source_hash), problems
 
     def _payment(self, line: int, cells: list[str]) -> tuple[Record | None, list[RowProblem]]:
         problems: list[RowProblem] = []

@@ -16,12 +16,13 @@ from cashloop.audit.services import Actor, record_many
 from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
-from cashloop.core.importing.parse import InvoiceRecord
+from cashloop.core.importing.parse import CreditNoteRecord, InvoiceRecord
 from cashloop.imports.services.bulk import BulkWriter, as_date, in_chunks
 from cashloop.ledger.models import (
     Allocation,
     Company,
     Contract,
+    CreditNote,
     Customer,
     Dispute,
     Invoice,
@@ -67,6 +68,7 @@ class InvoiceWriter:
         self.contracts: dict[str, int] = {}
         self.pending: list[InvoiceRecord] = []
         self.changed: list[tuple[int, InvoiceRecord, list[str]]] = []
+        self.credit_notes: list[CreditNoteRecord] = []
         self.created = self.updated = self.unchanged = 0
         self.problems: list[tuple[RowProblem, list[str]]] = []
         self._preload()
@@ -86,7 +88,10 @@ class InvoiceWriter:
         self.contracts = dict(Contract.objects.filter(company=self.company)
                               .values_list("number", "id"))
 
-    def add(self, record: InvoiceRecord, cells: list[str]) -> None:
+    def add(self, record: InvoiceRecord | CreditNoteRecord, cells: list[str]) -> None:
+        if isinstance(record, CreditNoteRecord):
+            self.credit_notes.append(record)
+            return
         known = self.existing.get(record.number)
         if known is not None:
             if known[1] == record.source_hash:
@@ -182,6 +187,42 @@ class InvoiceWriter:
         self.db.end_bulk_load()
         for chunk in in_chunks(self.changed, 500):
             self._update(list(chunk))
+        self._write_credit_notes()
+
+    def _write_credit_notes(self) -> None:
+        """Negative rows become credit notes (few): created, updated and audited, or unchanged."""
+        records = self.credit_notes
+        if not records:
+            return
+        self._create_customers(records)  # type: ignore[arg-type]
+        existing: dict[str, CreditNote] = {}
+        for chunk in in_chunks(sorted({r.number for r in records})):
+            existing.update((c.number, c) for c in CreditNote.objects.filter(
+                company=self.company, number__in=chunk))
+        new, changed, audits = [], [], []
+        for r in records:
+            values = {"customer_id": self.customers[r.customer][0], "issue_date": r.issue_date,
+                      "amount_minor": r.amount_minor, "currency": r.currency, "reason": r.reason}
+            note = existing.get(r.number)
+            if note is None:
+                new.append(CreditNote(company=self.company, number=r.number, **values))
+                continue
+            before = {k: getattr(note, k) for k in values}
+            keys = [k for k in values if before[k] != values[k]]
+            if not keys:
+                self.unchanged += 1
+                continue
+            for k in keys:
+                setattr(note, k, values[k])
+            changed.append(note)
+            audits.append((note, {k: before[k] for k in keys}, {k: values[k] for k in keys}))
+        CreditNote.objects.bulk_create(new, batch_size=1000)
+        if changed:
+            CreditNote.objects.bulk_update(changed, ["customer_id", "issue_date", "amount_minor",
+                                                     "currency", "reason"], batch_size=1000)
+            record_many(self.actor, self.company, "credit_note.import_update", audits)
+        self.created += len(new)
+        self.updated += len(changed)
 
     def _update(self, chunk: list[tuple[int, InvoiceRecord, list[str]]]) -> None:
         t_inv, t_pay, t_all = self.tables["Invoice"], self.tables["Payment"], self.tables["Allocation"]
