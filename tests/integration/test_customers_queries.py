@@ -112,15 +112,42 @@ def test_foreign_currency_invoices_are_not_added_to_the_row(company):
         assert (row.currency, row.open_minor, row.overdue_minor) == ("CNY", 1000, 1000)
 
 
-@pytest.mark.parametrize("sort", ["code", "-open_balance"])
-def test_list_query_count_does_not_grow_with_customers(company, django_assert_num_queries, sort):
+@pytest.mark.parametrize(("sort", "limit", "queries"), [
+    ("code", 500, 4),  # count, page ids, customers, balances
+    ("-open_balance", 2, 4),  # count, ordered head, customers, balances
+    ("-open_balance", 500, 5),  # ... and the customers with nothing open after the head
+])
+def test_list_query_count_does_not_grow_with_customers(company, django_assert_num_queries, sort,
+                                                       limit, queries):
     make_book(company, customers=4)
-    with django_assert_num_queries(3 if sort == "code" else 2):
-        q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF)
+    with django_assert_num_queries(queries):
+        q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=limit), AS_OF)
     make_book_more = [Customer(company=company, code=f"Z{i:03d}") for i in range(60)]
     Customer.objects.bulk_create(make_book_more)
-    with django_assert_num_queries(3 if sort == "code" else 2):
-        q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF)
+    with django_assert_num_queries(queries):
+        page = q.customer_page(company, None, q.CustomerFilters(sort=sort, limit=limit), AS_OF)
+    assert len(page.rows) == min(limit, 64)
+
+
+def test_balance_sort_pages_cross_from_owing_customers_to_the_rest(company):
+    make_book(company)
+    expected = direct_balances(company, AS_OF)
+    everyone = [r.code for r in q.customer_page(
+        company, None, q.CustomerFilters(sort="-open_balance", limit=500), AS_OF).rows]
+    for sort in ("-open_balance", "open_balance", "-overdue", "overdue", "-credit_use", "credit_use"):
+        full = [r.code for r in q.customer_page(
+            company, None, q.CustomerFilters(sort=sort, limit=500), AS_OF).rows]
+        paged = [r.code for off in range(0, 12, 5) for r in q.customer_page(
+            company, None, q.CustomerFilters(sort=sort, limit=5, offset=off), AS_OF).rows]
+        assert paged == full and sorted(full) == sorted(everyone), sort
+    ascending = [expected.get(code, (0, 0))[0] for code in [r.code for r in q.customer_page(
+        company, None, q.CustomerFilters(sort="open_balance", limit=500), AS_OF).rows]]
+    assert ascending == sorted(ascending)
+    rep_only = q.customer_page(company, None, q.CustomerFilters(sort="-overdue", sales_rep="Rep A",
+                                                                limit=500), AS_OF)
+    assert rep_only.count == 6 and {r.sales_rep for r in rep_only.rows} == {"Rep A"}
+    overdue = [r.overdue_minor for r in rep_only.rows]
+    assert overdue == sorted(overdue, reverse=True)
 
 
 def test_sales_rep_list_holds_only_their_customers(company):

@@ -20,11 +20,9 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    Exists,
     F,
-    FilteredRelation,
     IntegerField,
-    OuterRef,
+    Max,
     Prefetch,
     Q,
     QuerySet,
@@ -32,7 +30,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from cashloop.accounts.access import customer_scope
 from cashloop.core import aging
@@ -125,11 +122,10 @@ def filtered_customers(company: Company, user: Any, filters: CustomerFilters, as
     if currency := _clean(filters.currency).upper():
         rows = rows.filter(row_currency=currency)
     if filters.has_overdue is not None:
+        # Overdue in any currency; an IN over the open-invoice index, not a per-customer EXISTS.
         overdue = Invoice.objects.filter(
-            customer_id=OuterRef("pk"), settled_date__isnull=True, due_date__lt=as_of,
-            currency=OuterRef("row_currency"),
-        )
-        rows = rows.filter(Exists(overdue)) if filters.has_overdue else rows.exclude(Exists(overdue))
+            company=company, settled_date__isnull=True, due_date__lt=as_of).values("customer_id")
+        rows = rows.filter(pk__in=overdue) if filters.has_overdue else rows.exclude(pk__in=overdue)
     return rows
 
 
@@ -177,41 +173,72 @@ def customer_page(company: Company, user: Any, filters: CustomerFilters, as_of: 
     descending, key = sort.startswith("-"), sort.lstrip("-")
     base = filtered_customers(company, user, filters, as_of)
     count = base.count()
-    page = base.select_related("sales_rep", "payment_terms")
     if key in ("code", "name"):
         order = [f"-{key}" if descending else key, "code", "pk"]
-        customers = list(page.order_by(*order)[offset:offset + limit])
-        balances = open_balances(company, [c.pk for c in customers], as_of)
-        rows = []
-        for c in customers:
-            currency = c.currency or company.base_currency
-            rows.append(_row(c, currency, *balances.get((c.pk, currency), (0, 0))))
+        ids = list(base.order_by(*order).values_list("pk", flat=True)[offset:offset + limit])
     else:
-        rows = [_row(c, c.row_currency, c.open_minor, c.overdue_minor)
-                for c in _by_balance(page, key, descending, as_of)[offset:offset + limit]]
+        narrowed = bool(customer_scope(user, company)) or _has_filters(filters)
+        ids = _ids_by_balance(company, base, key, descending, as_of, offset, limit, count, narrowed)
+    customers = Customer.objects.select_related("sales_rep", "payment_terms").in_bulk(ids)
+    balances = open_balances(company, ids, as_of)
+    rows = []
+    for pk in ids:
+        c = customers[pk]
+        currency = c.currency or company.base_currency
+        rows.append(_row(c, currency, *balances.get((pk, currency), (0, 0))))
     return CustomerPage(as_of=as_of, count=count, rows=rows, filters=filters)
 
 
-def _by_balance(customers: QuerySet, key: str, descending: bool, as_of: date) -> QuerySet:
-    """Customers annotated with open/overdue sums in a single grouped join, ordered by `key`."""
-    in_currency = Q(open_inv__currency=F("row_currency"))
-    amount = F("open_inv__amount_minor") - F("open_inv__paid_minor")
-    rows = customers.annotate(
-        open_inv=FilteredRelation("invoices", condition=Q(invoices__settled_date__isnull=True)),
-    ).annotate(
-        open_minor=Coalesce(Sum(amount, filter=in_currency), Value(0)),
-        overdue_minor=Coalesce(
-            Sum(amount, filter=in_currency & Q(open_inv__due_date__lt=as_of)), Value(0)),
-    )
+def _has_filters(filters: CustomerFilters) -> bool:
+    return any(_clean(getattr(filters, name)) for name in (
+        "search", "sales_rep", "department", "tier", "currency", "country",
+    )) or filters.has_overdue is not None
+
+
+def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool, as_of: date,
+                    offset: int, limit: int, count: int, narrowed: bool) -> list[int]:
+    """Page of customer ids ordered by a balance: one grouped query over open invoices only.
+
+    The "head" is the customers with a positive sort key, ordered and limited in SQL; the others
+    (nothing open in their currency, nothing overdue, or no credit limit) form the "tail", ordered
+    by code, after the head when descending and before it when ascending. The tail and the head's
+    size are read only when the page reaches them.
+    """
+    amount = F("amount_minor") - F("paid_minor")
+    in_currency = Q(currency=F("customer__currency")) | (
+        Q(customer__currency="") & Q(currency=company.base_currency))
+    head = Invoice.objects.filter(company=company, settled_date__isnull=True)
+    if narrowed:
+        head = head.filter(customer_id__in=base.values("pk"))
     if key == "credit_use":
-        rows = rows.annotate(credit_use_bp=Case(
-            When(credit_limit_minor__gt=0, then=F("open_minor") * 10000 / F("credit_limit_minor")),
-            default=Value(None), output_field=IntegerField(),
-        ))
-    column = {"open_balance": "open_minor", "overdue": "overdue_minor",
-              "credit_use": "credit_use_bp"}[key]
-    first = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-    return rows.order_by(first, "code", "pk")
+        head = head.filter(customer__credit_limit_minor__gt=0)
+    # One sum only (the sort key's), so the grouped rows stay small enough to hash in memory.
+    counted = in_currency & Q(due_date__lt=as_of) if key == "overdue" else in_currency
+    head = head.values("customer_id").annotate(amount=Sum(amount, filter=counted))
+    column = "amount"
+    if key == "credit_use":
+        column = "use_bp"
+        head = head.annotate(use_bp=F("amount") * 10000 / Max("customer__credit_limit_minor"))
+    # A positive amount puts a customer in the head; with credit_use, a tiny use that rounds to
+    # 0 basis points still ranks above customers with nothing open.
+    head = head.filter(amount__gt=0).order_by(
+        F(column).desc() if descending else F(column).asc(), "customer_id")
+    tail = base.exclude(pk__in=head.values("customer_id")).order_by(
+        Case(When(credit_limit_minor__gt=0, then=Value(0)), default=Value(1)) if key == "credit_use"
+        else Value(0), "code", "pk").values_list("pk", flat=True)
+    if descending:
+        ids = [g["customer_id"] for g in head[offset:offset + limit]]
+        if len(ids) < limit:
+            in_head = offset + len(ids) if ids or offset == 0 else head.count()
+            start = max(0, offset - in_head)
+            ids += list(tail[start:start + limit - len(ids)])
+        return ids
+    in_tail = count - head.count()
+    ids = list(tail[offset:min(offset + limit, in_tail)]) if offset < in_tail else []
+    start = max(0, offset - in_tail)
+    if len(ids) < limit:
+        ids += [g["customer_id"] for g in head[start:start + limit - len(ids)]]
+    return ids
 
 
 def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
