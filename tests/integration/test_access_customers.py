@@ -66,3 +66,9 @@ def test_user_without_role_in_company_sees_nothing(company, book):
 def test_pages_require_login(company, book):
     assert Client().get("/customers/")["Location"].startswith("/login/")
     assert Client().get("/audit/")["Location"].startswith("/login/")
+
+
+def test_auditor_cannot_add_contacts_from_the_page(company, book):
+    auditor = login(company, "audrey", "auditor")
+    assert "contact-form" not in auditor.get("/customers/C00/").content.decode()
+    assert auditor.post("/customers/C00/contacts/", {"name": "x"}).status_code == 403

@@ -104,3 +104,15 @@ def test_form_refusal_is_shown_on_the_field(company, boss):
     assert r.status_code == 422
     assert "more decimals" in r.content.decode()
     assert not Customer.objects.filter(code="N2").exists()
+
+
+def test_contact_added_from_the_customer_page(company, boss):
+    Customer.objects.create(company=company, code="C1", currency="CNY")
+    r = boss.post("/customers/C1/contacts/", {"name": "刘洋", "email": "liu@example.cn",
+                                              "language": "zh-hans", "is_primary": "on"})
+    assert r.status_code == 302
+    contact = Contact.objects.get(customer__code="C1")
+    assert contact.is_primary and contact.language == "zh-hans"
+    r = boss.post("/customers/C1/contacts/", {"email": "nope"}, follow=True)
+    assert "is not an email address" in r.content.decode()
+    assert Contact.objects.count() == 1

@@ -248,10 +248,10 @@ def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
         name: [v for v in visible.order_by(name).values_list(name, flat=True).distinct() if v]
         for name in ("department", "tier", "country", "currency")
     }
-    out["sales_rep"] = list(
-        SalesRep.objects.filter(company=company, customers__in=visible).order_by("name")
-        .values_list("name", flat=True).distinct()
-    )
+    reps = SalesRep.objects.filter(company=company)
+    if scope := customer_scope(user, company, "customers__"):
+        reps = reps.filter(scope)
+    out["sales_rep"] = list(reps.order_by("name").values_list("name", flat=True).distinct())
     return out
 
 

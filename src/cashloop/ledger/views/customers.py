@@ -196,6 +196,29 @@ def _edit(request: HttpRequest, code: str | None) -> HttpResponse:
 
 
 @login_required
+def customer_contact_add(request: HttpRequest, code: str) -> HttpResponse:
+    """Add a contact from the customer page (POST only); refusals come back as page messages."""
+    ctx = page_context(request)
+    customer = _customer_or_404(ctx, request, code)
+    if request.method != "POST":
+        return redirect("customer_detail", code=customer.code)
+    if ctx.role not in WRITE_ROLES:
+        raise PermissionDenied(_("Your role may read but not change customers."))
+    fields = {name: request.POST.get(name, "")[:300] for name in ("name", "role", "email", "phone",
+                                                                   "language")}
+    fields["is_primary"] = request.POST.get("is_primary") == "on"
+    try:
+        services.add_contact(Actor.of(request.user, "web"), ctx.company, customer.code, fields)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except Invalid as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Contact added."))
+    return redirect("customer_detail", code=customer.code)
+
+
+@login_required
 def customer_new(request: HttpRequest) -> HttpResponse:
     return _edit(request, None)
 
@@ -211,4 +234,5 @@ urlpatterns = [
     path("customers/-/new/", customer_new, name="customer_new"),
     path("customers/<str:code>/", customer_detail, name="customer_detail"),
     path("customers/<str:code>/edit/", customer_edit, name="customer_edit"),
+    path("customers/<str:code>/contacts/", customer_contact_add, name="customer_contact_add"),
 ]
