@@ -197,3 +197,14 @@ def test_customer_detail_collects_page_parts_in_few_queries(company, django_asse
     assert (detail.open_minor, detail.overdue_minor) == expected
     assert detail.open_items_count == 4
     assert [x.name for x in detail.contacts] == ["刘洋"]
+
+
+@pytest.mark.parametrize("has_overdue", [True, False])
+def test_balance_sort_with_overdue_filter_matches_code_sort(company, has_overdue):
+    make_book(company)
+    by_code = q.customer_page(company, None, q.CustomerFilters(has_overdue=has_overdue, limit=500), AS_OF)
+    for sort in ("-open_balance", "open_balance", "-credit_use"):
+        by_balance = q.customer_page(
+            company, None, q.CustomerFilters(has_overdue=has_overdue, sort=sort, limit=500), AS_OF)
+        assert by_balance.count == by_code.count
+        assert sorted(r.code for r in by_balance.rows) == [r.code for r in by_code.rows], sort

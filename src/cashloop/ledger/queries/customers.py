@@ -178,7 +178,8 @@ def customer_page(company: Company, user: Any, filters: CustomerFilters, as_of: 
         ids = list(base.order_by(*order).values_list("pk", flat=True)[offset:offset + limit])
     else:
         narrowed = bool(customer_scope(user, company)) or _has_filters(filters)
-        ids = _ids_by_balance(company, base, key, descending, as_of, offset, limit, count, narrowed)
+        ids = _ids_by_balance(company, base, key, descending, as_of, offset, limit, count, narrowed,
+                              filters.has_overdue)
     customers = Customer.objects.select_related("sales_rep", "payment_terms").in_bulk(ids)
     balances = open_balances(company, ids, as_of)
     rows = []
@@ -190,13 +191,15 @@ def customer_page(company: Company, user: Any, filters: CustomerFilters, as_of: 
 
 
 def _has_filters(filters: CustomerFilters) -> bool:
+    """Filters on customer fields (has_overdue is applied to the grouped invoices instead)."""
     return any(_clean(getattr(filters, name)) for name in (
         "search", "sales_rep", "department", "tier", "currency", "country",
-    )) or filters.has_overdue is not None
+    ))
 
 
 def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool, as_of: date,
-                    offset: int, limit: int, count: int, narrowed: bool) -> list[int]:
+                    offset: int, limit: int, count: int, narrowed: bool,
+                    has_overdue: bool | None = None) -> list[int]:
     """Page of customer ids ordered by a balance: one grouped query over open invoices only.
 
     The "head" is the customers with a positive sort key, ordered and limited in SQL; the others
@@ -215,6 +218,9 @@ def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool
     # One sum only (the sort key's), so the grouped rows stay small enough to hash in memory.
     counted = in_currency & Q(due_date__lt=as_of) if key == "overdue" else in_currency
     head = head.values("customer_id").annotate(amount=Sum(amount, filter=counted))
+    if has_overdue is not None:  # overdue in any currency, as in filtered_customers
+        head = head.annotate(any_overdue=Sum(amount, filter=Q(due_date__lt=as_of)))
+        head = head.filter(any_overdue__gt=0) if has_overdue else head.filter(any_overdue__isnull=True)
     column = "amount"
     if key == "credit_use":
         column = "use_bp"
