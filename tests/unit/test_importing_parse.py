@@ -123,9 +123,10 @@ def test_fast_and_careful_paths_give_the_same_hash():
 
 def test_same_number_with_different_data_names_both_lines_identical_repeat_is_fine():
     check = DuplicateCheck("invoices")
-    assert check.check("A", 2, "h1") is False
-    assert check.check("A", 5, "h1") is True
-    problem = check.check("A", 9, "h2")
+    h1, h2 = "0" * 31 + "1", "f" * 32
+    assert check.check("A", 2, h1) is False
+    assert check.check("A", 5, h1) is True
+    problem = check.check("A", 9, h2)
     assert problem.code == "duplicate.conflict" and problem.line == 9
     assert "line 2" in problem.text()
 

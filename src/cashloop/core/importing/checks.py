@@ -9,22 +9,28 @@ KEY_FIELD = {"invoices": "number", "customers": "code", "payments": "reference"}
 
 
 class DuplicateCheck:
-    """Remembers (line, source_hash) per key; memory is one small tuple per distinct key."""
+    """Remembers, per key, its first line and 64 bits of its source hash packed in one int
+    (about 40 bytes a key: a million invoice numbers stay well under the memory budget)."""
 
     def __init__(self, kind: str) -> None:
         self.field = KEY_FIELD[kind]
-        self.seen: dict[str, tuple[int, str]] = {}
+        self.seen: dict[str, int] = {}
 
     def check(self, key: str, line: int, source_hash: str,
               column: str = "") -> RowProblem | bool:
         """False for a first sighting, True for an identical repeat, a problem for a conflict."""
+        digest64 = int(source_hash[:16], 16)
         first = self.seen.get(key)
         if first is None:
-            self.seen[key] = (line, source_hash)
+            self.seen[key] = (line << 64) | digest64
             return False
-        if first[1] == source_hash:
+        if first & _MASK == digest64:
             return True
+        first_line = first >> 64
         return RowProblem(
             line, column, self.field, key, "duplicate.conflict",
             "{field} {value} is also on line {first_line} with different data",
-            (("first_line", str(first[0])), ("lines", f"{first[0]},{line}")))
+            (("first_line", str(first_line)), ("lines", f"{first_line},{line}")))
+
+
+_MASK = (1 << 64) - 1

@@ -13,7 +13,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -105,13 +105,13 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_rows(text: str, delimiter: str, sink: list[RowProblem]) -> Iterator[Row]:
+def csv_rows(source: Iterable[str], delimiter: str, sink: list[RowProblem]) -> Iterator[Row]:
     """Rows with the physical line each starts on; blank lines are skipped but counted.
 
     A row the csv module cannot read (a NUL byte, an unclosed quote swallowing the file) ends the
     stream with a problem appended to `sink`.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(source, delimiter=delimiter)
     previous = 0
     while True:
         try:
@@ -194,7 +194,10 @@ def read_table(data: bytes, file_name: str, encoding: str | None = None,
                 "encoding.assumed", "encoding not recognized; read as {value}, "
                 "give --encoding if the text looks wrong", "warning", value="cp1252"))
         delimiter = sniff_delimiter(text)
-        rows, file_type = csv_rows(text, delimiter, problems), "csv"
+        del text  # decoded again in a stream: a second full copy would cost memory, not time
+        codec = "utf-8-sig" if used == "utf-8" else used
+        source = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+        rows, file_type = csv_rows(source, delimiter, problems), "csv"
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     if not head and problems and problems[-1].is_error:
         return problems[-1]

@@ -17,7 +17,7 @@ from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import CreditNoteRecord, InvoiceRecord
-from cashloop.imports.services.bulk import BulkWriter, as_date, in_chunks
+from cashloop.imports.services.bulk import HASH_MASK, BulkWriter, as_date, in_chunks, pack
 from cashloop.ledger.models import (
     Allocation,
     Company,
@@ -64,7 +64,7 @@ class InvoiceWriter:
         self.tables = {m.__name__: m._meta.db_table
                        for m in (Invoice, Customer, Payment, Allocation, Dispute)}
         self.customers: dict[str, tuple[int, Terms | None]] = {}
-        self.existing: dict[str, tuple[int, str]] = {}
+        self.existing: dict[str, int] = {}  # number → id and hash, see BulkWriter.packed_hashes
         self.contracts: dict[str, int] = {}
         self.pending: list[InvoiceRecord] = []
         self.changed: list[tuple[int, InvoiceRecord, list[str]]] = []
@@ -80,11 +80,9 @@ class InvoiceWriter:
                 f'FROM "{self.tables["Customer"]}" c LEFT JOIN "ledger_paymentterms" t '
                 f"ON t.id = c.payment_terms_id WHERE c.company_id = %s", [company_id]):
             self.customers[code] = (cid, (net, bool(eom), bool(roll)) if net is not None else None)
-        self.existing = {
-            number: (iid, source_hash) for number, iid, source_hash in self.db.query(
-                f'SELECT number, id, source_hash FROM "{self.tables["Invoice"]}" '
-                f"WHERE company_id = %s", [company_id])
-        }
+        self.existing = self.db.packed_hashes(
+            f'SELECT number, id, source_hash FROM "{self.tables["Invoice"]}" WHERE company_id = %s',
+            [company_id])
         self.contracts = dict(Contract.objects.filter(company=self.company)
                               .values_list("number", "id"))
 
@@ -94,10 +92,10 @@ class InvoiceWriter:
             return
         known = self.existing.get(record.number)
         if known is not None:
-            if known[1] == record.source_hash:
+            if known & HASH_MASK == int(record.source_hash[:16], 16):
                 self.unchanged += 1
             else:
-                self.changed.append((known[0], record, cells))
+                self.changed.append((known >> 64, record, cells))
             return
         self.pending.append(record)
         if len(self.pending) >= CHUNK:
@@ -278,7 +276,7 @@ class InvoiceWriter:
             keys = [k for k in AUDITED if was[k] != now_values[k]]
             audits.append((Invoice(pk=invoice_id, number=r.number),
                            {k: was[k] for k in keys}, {k: now_values[k] for k in keys}))
-            self.existing[r.number] = (invoice_id, r.source_hash)
+            self.existing[r.number] = pack(invoice_id, r.source_hash)
         if not updates:
             return
         ref_marks = ", ".join(["%s"] * len(refs))
