@@ -228,3 +228,20 @@ def test_european_export_with_semicolons_decimal_commas_and_day_first_dates(comp
 
     assert CreditNote.objects.get(number="90002").amount_minor == 9990
     assert run(data).status == "unchanged"
+
+
+def test_reimport_after_deleting_an_invoice_replaces_its_old_settlement_payment(company):
+    data = b"number,customer,issue_date,amount,settled_date\nA-1,C1,2024-01-05,100,2024-01-20\n"
+    run(data)
+    Invoice.objects.filter(number="A-1").delete()
+    assert Payment.objects.filter(reference="SETTLE-A-1").exists()
+    result = run(data)
+    assert (result.status, result.created) == ("saved", 1)
+    assert Payment.objects.get(reference="SETTLE-A-1").allocations.count() == 1
+
+
+def test_title_rows_above_a_custom_header_are_skipped_when_columns_are_mapped(company):
+    data = "Aged receivables\nprinted 2024-06-30\nRef,Acct,Posted,Gross\nR1,C1,2024-01-05,10\n"
+    result = run(data.encode(), columns={"number": "Ref", "customer": "Acct",
+                                         "issue_date": "Posted", "amount": "Gross"})
+    assert (result.status, result.created) == ("saved", 1)

@@ -69,6 +69,7 @@ class InvoiceWriter:
         self.pending: list[InvoiceRecord] = []
         self.changed: list[tuple[int, InvoiceRecord, list[str]]] = []
         self.credit_notes: list[CreditNoteRecord] = []
+        self.settle_refs: set[str] | None = None  # SETTLE- payments already stored, loaded once
         self.created = self.updated = self.unchanged = 0
         self.problems: list[tuple[RowProblem, list[str]]] = []
         self._preload()
@@ -161,6 +162,7 @@ class InvoiceWriter:
     def _settle(self, settled: list[tuple[int, InvoiceRecord]]) -> None:
         if not settled:
             return
+        self._clear_orphan_settlements([SETTLE_PREFIX + r.number for _i, r in settled])
         ids = self.db.reserve_ids(self.tables["Payment"], len(settled))
         company_id, now = self.company.pk, self.db.now_db
         payments, allocations = [], []
@@ -172,6 +174,24 @@ class InvoiceWriter:
                                 r.settled_date, now))
         self.db.insert(self.tables["Payment"], PAYMENT_COLUMNS, payments)
         self.db.insert(self.tables["Allocation"], ALLOCATION_COLUMNS, allocations)
+
+    def _clear_orphan_settlements(self, references: list[str]) -> None:
+        """Settlement payments left by a deleted invoice would block the new one's: remove them."""
+        if self.settle_refs is None:
+            self.settle_refs = {ref for (ref,) in self.db.query(
+                f'SELECT reference FROM "{self.tables["Payment"]}" WHERE company_id = %s '
+                f"AND reference LIKE %s", [self.company.pk, SETTLE_PREFIX + "%"])}
+        stale = [ref for ref in references if ref in self.settle_refs]
+        t_pay, t_all = self.tables["Payment"], self.tables["Allocation"]
+        for chunk in in_chunks(stale):
+            marks = ", ".join(["%s"] * len(chunk))
+            params = [[self.company.pk, *chunk]]
+            self.db.execute_many(
+                f'DELETE FROM "{t_all}" WHERE payment_id IN (SELECT id FROM "{t_pay}" '
+                f"WHERE company_id = %s AND reference IN ({marks}))", params)
+            self.db.execute_many(
+                f'DELETE FROM "{t_pay}" WHERE company_id = %s AND reference IN ({marks})', params)
+        self.settle_refs.difference_update(stale)
 
     def _open_disputes(self, disputed: list[tuple[int, InvoiceRecord]]) -> None:
         if disputed:

@@ -29,6 +29,7 @@ from cashloop.core.importing.columns import (
     KINDS,
     KNOWN_HEADERS,
     mapping_names,
+    normalize,
     resolve_columns,
 )
 from cashloop.core.importing.issues import RowProblem, file_problem
@@ -169,7 +170,8 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
         result.add(file_problem("currency.unknown", "--currency {value} is not an ISO 4217 code",
                                 value=currency))
         return
-    table = read_table(data, result.file, encoding, KNOWN_HEADERS)
+    named = frozenset(normalize(c) for c in columns.values())  # --map columns find the header too
+    table = read_table(data, result.file, encoding, KNOWN_HEADERS | named)
     if isinstance(table, RowProblem):
         result.add(table)
         return
