@@ -72,3 +72,12 @@ def test_auditor_cannot_add_contacts_from_the_page(company, book):
     auditor = login(company, "audrey", "auditor")
     assert "contact-form" not in auditor.get("/customers/C00/").content.decode()
     assert auditor.post("/customers/C00/contacts/", {"name": "x"}).status_code == 403
+
+
+def test_sales_rep_creates_a_customer_for_themselves_through_the_form(company, book):
+    rep = login(company, "rep.a", "sales_rep", sales_rep_name="Rep A")
+    r = rep.post("/customers/-/new/", {"code": "NEW1", "currency": "CNY", "sales_rep": ""})
+    assert r.status_code == 302
+    assert Customer.objects.get(code="NEW1").sales_rep.name == "Rep A"
+    r = rep.post("/customers/-/new/", {"code": "NEW2", "currency": "CNY", "sales_rep": "Rep B"})
+    assert r.status_code == 403

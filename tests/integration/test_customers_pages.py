@@ -116,3 +116,11 @@ def test_contact_added_from_the_customer_page(company, boss):
     r = boss.post("/customers/C1/contacts/", {"email": "nope"}, follow=True)
     assert "is not an email address" in r.content.decode()
     assert Contact.objects.count() == 1
+
+
+def test_changing_currency_in_the_form_reads_the_limit_again(company, boss):
+    Customer.objects.create(company=company, code="C1", currency="CNY", credit_limit_minor=100000)
+    r = boss.post("/customers/C1/edit/", {"code": "C1", "currency": "JPY", "credit_limit": "1000.00"})
+    assert r.status_code == 302
+    c = Customer.objects.get(code="C1")
+    assert (c.currency, c.credit_limit_minor) == ("JPY", 1000)

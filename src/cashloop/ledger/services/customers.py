@@ -207,7 +207,7 @@ def create_customer(actor: Actor, company: Company, fields: Mapping[str, Any]) -
         raise _invalid("code", "is required")
     _apply_customer(company, customer, {"currency": company.base_currency, **fields})
     if actor.user is not None and role_of(actor.user, company) == Role.SALES_REP \
-            and "sales_rep" not in fields:
+            and not fields.get("sales_rep"):  # a rep's new customer is theirs unless named
         customer.sales_rep = SalesRep.objects.filter(company=company, user=actor.user).first()
     _check_rep_assignment(actor, company, customer.sales_rep)
     if Customer.objects.filter(company=company, code=customer.code).exists():

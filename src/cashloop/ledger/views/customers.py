@@ -174,7 +174,10 @@ def _edit(request: HttpRequest, code: str | None) -> HttpResponse:
             fields = dict(form.cleaned_data)
             if customer is not None:  # only what changed, so the audit entry says what was done
                 before = _initial(ctx.company, customer)
-                fields = {k: v for k, v in fields.items() if str(v) != str(before.get(k, ""))}
+                changed = {k for k, v in fields.items() if str(v) != str(before.get(k, ""))}
+                if "currency" in changed:  # the limit is read again in the new currency
+                    changed.add("credit_limit")
+                fields = {k: v for k, v in fields.items() if k in changed}
             actor = Actor.of(request.user, "web")
             try:
                 if customer is None:
