@@ -65,3 +65,15 @@ def test_payments_and_allocations_are_read_only_in_the_admin(company, admin_clie
     assert r.status_code == 403
     pay.refresh_from_db()
     assert pay.amount_minor == 100
+
+
+def test_contact_added_inline_is_audited(company, admin_client):
+    c = Customer.objects.create(company=company, code="C1", currency="CNY")
+    r = admin_client.post(f"/admin/ledger/customer/{c.pk}/change/", {
+        "company": company.pk, "code": "C1", "currency": "CNY",
+        "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0", "contacts-MAX_NUM_FORMS": "1000",
+        "contacts-0-name": "刘洋", "contacts-0-email": "liu@example.cn"})
+    assert r.status_code == 302, r.content.decode()[:3000]
+    entry = AuditEntry.objects.get(action="contact.create")
+    assert entry.after["email"] == "liu@example.cn" and entry.company == company

@@ -81,6 +81,25 @@ class AuditedAdmin(admin.ModelAdmin):
         action = f"{obj._meta.model_name}.{'update' if change else 'create'}"
         record(Actor.of(request.user, "admin"), _company_of(obj), action, obj, before, after)
 
+    def save_formset(self, request: HttpRequest, form: ModelForm, formset: Any, change: bool) -> None:
+        """Inline rows (contacts, ...) are audited one by one like the main object."""
+        actor = Actor.of(request.user, "admin")
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record(actor, _company_of(obj), f"{obj._meta.model_name}.delete", obj, _snapshot(obj), None)
+            obj.delete()
+        for obj in instances:
+            before = _snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else None
+            obj.save()
+            after = _snapshot(obj)
+            if before is not None:
+                before, after = changed_fields(before, after)
+                if not after:
+                    continue
+            action = f"{obj._meta.model_name}.{'update' if before is not None else 'create'}"
+            record(actor, _company_of(obj), action, obj, before, after)
+        formset.save_m2m()
+
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         record(Actor.of(request.user, "admin"), _company_of(obj), f"{obj._meta.model_name}.delete",
                obj, _snapshot(obj), None)
@@ -198,6 +217,9 @@ class InvoiceAdmin(AuditedAdmin):
     readonly_fields = ("amount_minor", "currency", "paid_minor", "settled_date", "source_hash")
     show_full_result_count = False  # a million invoices: skip the unfiltered COUNT(*)
     inlines = (InstalmentInline,)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # invoices come from imports, the API or the CLI, with due dates from terms
 
     @admin.display(description="amount", ordering="amount_minor")
     def amount(self, obj: Invoice) -> str:
