@@ -13,7 +13,20 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def token(db, company):
+def keep_test_connection():
+    """Django closes connections after each WSGI request; inside a test transaction it must not."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, company, keep_test_connection):
     from cashloop.accounts.services import add_user, create_token
 
     add_user("schema.bot", "admin", company, password="schema-bot-pw")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -82,6 +83,17 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 @api.exception_handler(AuthenticationError)
 def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthorized", "a valid token or login is required")
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # The database refused a value the schema let through (a number or date beyond its range).
+    return _error(request, 422, "out_of_range", "a value in the request is out of range")
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    return _error(request, 422, "out_of_range", "a date or number in the request is out of range")
 
 
 @api.exception_handler(HttpError)

@@ -46,7 +46,7 @@ class RateFilters(Schema):
     from_currency: str | None = Field(None, alias="from")
     to_currency: str | None = Field(None, alias="to")
     limit: int = Field(100, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def _rate_json(obj) -> dict[str, str]:
