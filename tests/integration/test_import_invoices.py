@@ -245,3 +245,14 @@ def test_title_rows_above_a_custom_header_are_skipped_when_columns_are_mapped(co
     result = run(data.encode(), columns={"number": "Ref", "customer": "Acct",
                                          "issue_date": "Posted", "amount": "Gross"})
     assert (result.status, result.created) == ("saved", 1)
+
+
+def test_changed_credit_note_row_updates_the_credit_note_and_is_audited(company):
+    from cashloop.ledger.models import CreditNote
+
+    run(b"number,customer,issue_date,amount\nCN-1,C1,2024-01-05,-10\n")
+    result = run(b"number,customer,issue_date,amount\nCN-1,C1,2024-01-05,-12.50\n")
+    assert (result.status, result.updated) == ("saved", 1)
+    assert CreditNote.objects.get(number="CN-1").amount_minor == 1250
+    assert AuditEntry.objects.get(action="credit_note.import_update").after == {
+        "amount_minor": 1250}

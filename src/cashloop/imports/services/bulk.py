@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -150,6 +151,24 @@ class BulkWriter:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
+
+
+def update_objects(objects: Sequence[Any], field_names: Sequence[str]) -> None:
+    """Save `field_names` of model instances with one executemany UPDATE.
+
+    Django's bulk_update builds a CASE expression per row and field: minutes for 100,000 rows.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    fields = [meta.get_field(name) for name in field_names]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    sql = f'UPDATE "{meta.db_table}" SET {sets} WHERE "{meta.pk.column}" = %s'
+    params = [[*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk]
+              for obj in objects]
+    with connection.cursor() as cur:
+        for chunk in in_chunks(params, 5000):
+            cur.executemany(sql, chunk)
 
 
 HASH_MASK = (1 << 64) - 1

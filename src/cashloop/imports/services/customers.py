@@ -14,6 +14,7 @@ from cashloop.core import terms as core_terms
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import CustomerRecord
 from cashloop.core.problems import Problem
+from cashloop.imports.services.bulk import update_objects
 from cashloop.ledger.models import Company, Contact, Customer, PaymentTerms, SalesRep
 
 CUSTOMER_FIELDS = ("name", "tax_id", "industry", "country", "currency", "department", "tier")
@@ -82,7 +83,7 @@ class CustomerWriter:
         contact_values.extend(new)
         if changed:
             fields = sorted({k for _c, b, _a in audits for k in b} | {"updated_at"})
-            Customer.objects.bulk_update(changed, fields, batch_size=1000)
+            update_objects(changed, fields)
             record_many(self.actor, company, "customer.import_update", audits)
         self._write_contacts(contact_values, contacts)
 
@@ -137,7 +138,7 @@ class CustomerWriter:
                 changed.append(contact)
         Contact.objects.bulk_create(new, batch_size=1000)
         if changed:
-            Contact.objects.bulk_update(changed, list(CONTACT_FIELDS), batch_size=1000)
+            update_objects(changed, CONTACT_FIELDS)
 
 
 def _shown(value: Any) -> Any:

@@ -17,7 +17,14 @@ from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import CreditNoteRecord, InvoiceRecord
-from cashloop.imports.services.bulk import HASH_MASK, BulkWriter, as_date, in_chunks, pack
+from cashloop.imports.services.bulk import (
+    HASH_MASK,
+    BulkWriter,
+    as_date,
+    in_chunks,
+    pack,
+    update_objects,
+)
 from cashloop.ledger.models import (
     Allocation,
     Company,
@@ -236,8 +243,8 @@ class InvoiceWriter:
             audits.append((note, {k: before[k] for k in keys}, {k: values[k] for k in keys}))
         CreditNote.objects.bulk_create(new, batch_size=1000)
         if changed:
-            CreditNote.objects.bulk_update(changed, ["customer_id", "issue_date", "amount_minor",
-                                                     "currency", "reason"], batch_size=1000)
+            update_objects(changed, ["customer", "issue_date", "amount_minor", "currency",
+                                     "reason"])
             record_many(self.actor, self.company, "credit_note.import_update", audits)
         self.created += len(new)
         self.updated += len(changed)

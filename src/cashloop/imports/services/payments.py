@@ -12,7 +12,7 @@ from typing import Any
 from cashloop.audit.services import Actor, record_many
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import PaymentRecord
-from cashloop.imports.services.bulk import in_chunks
+from cashloop.imports.services.bulk import in_chunks, update_objects
 from cashloop.ledger.models import Allocation, Company, Customer, Invoice, Payment
 from cashloop.ledger.services.allocations import refresh_settlement
 
@@ -83,8 +83,8 @@ class PaymentWriter:
         Payment.objects.bulk_create([p for _r, p, is_new in todo if is_new], batch_size=1000)
         old = [p for _r, p, is_new in todo if not is_new]
         if old:
-            Payment.objects.bulk_update(old, ["customer", "received_date", "amount_minor",
-                                              "currency", "source_hash"], batch_size=1000)
+            update_objects(old, ["customer", "received_date", "amount_minor", "currency",
+                                 "source_hash"])
         allocations = []
         for record, payment, _new in todo:
             invoice = invoices.get(record.invoice) if record.invoice else None
