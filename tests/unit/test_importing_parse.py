@@ -140,3 +140,8 @@ def test_negative_amount_is_a_credit_note_with_a_warning_and_zero_is_an_error():
     assert [(x.code, x.severity) for x in problems] == [("amount.credit_note", "warning")]
     zero, problems = p.parse(5, ["Z", "C", "2024-01-01", "", "0.00", "", "", "", ""])
     assert zero is None and problems[0].code == "amount.zero"
+
+
+def test_currency_code_around_an_amount_is_ignored():
+    assert minor_units("HKD 1,000.50", "HKD") == 100050
+    assert minor_units("1000 JPY", "JPY") == 1000

@@ -74,3 +74,9 @@ def test_latin1_text_is_read_with_a_warning():
     got = table("number,customer,amount\nA,Société Générale,1\n".encode("cp1252"))
     assert got.encoding == "cp1252"
     assert got.problems[0].code == "encoding.assumed"
+
+
+def test_utf16_without_bom_is_detected():
+    got = table("number\tcustomer\tamount\nA\t客户\t1\n".encode("utf-16-le"))
+    assert got.encoding == "utf-16-le" and got.delimiter == "\t"
+    assert list(got.rows) == [(2, ["A", "客户", "1"])]

@@ -64,7 +64,17 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if head.count(b"\x00") * 3 > len(head):  # UTF-16 without a BOM: every other byte is 0
+        name = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            text = ""
+        sample = text[:2000]
+        if sample and sum(c.isprintable() or c in "\t\r\n" for c in sample) >= 0.98 * len(sample):
+            return text, name
+    if b"\x00" in head:
         return file_problem("encoding.undecodable",
                             "the file is not text (CSV) nor a spreadsheet; give --encoding if it is")
     for name in ("gbk", "gb18030"):

@@ -13,11 +13,13 @@ from cashloop.core.money import exponent, is_currency_code, parse_amount, round_
 from cashloop.core.problems import Problem
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "是", "有", "对", "x", "disputed", "争议"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "无", "不", "", "-", "none"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "否", "无", "不", "", "-", "none",
+                         "not disputed", "undisputed", "无争议", "非争议", "正常"})
 CURRENCY_ALIASES = {"RMB": "CNY", "¥": "CNY", "￥": "CNY", "元": "CNY", "人民币": "CNY",
                     "$": "USD", "US$": "USD", "美元": "USD", "€": "EUR", "欧元": "EUR",
                     "£": "GBP", "英镑": "GBP", "日元": "JPY", "港币": "HKD", "港元": "HKD",
                     "HK$": "HKD"}
+_CODE_AROUND = re.compile(r"^[A-Z]{3}\s*(?=[-+(\d.])|(?<=[\d.)])\s*[A-Z]{3}$")
 _SIMPLE = re.compile(r"^-?\d+(\.\d*)?$")
 _DECIMAL_COMMA = re.compile(r"^[^.,]*\d,\d{1,2}$")
 _EURO_GROUPS = re.compile(r"^[^,]*\d{1,3}(\.\d{3})+,\d+$")
@@ -37,7 +39,7 @@ def minor_units(text: str, currency: str, exp: int | None = None) -> int | None:
         if len(frac) <= exp:
             value = int(whole + frac.ljust(exp, "0")) if exp else int(whole)
             return -value if negative else value
-    s = s.replace("'", "")
+    s = _CODE_AROUND.sub("", s.replace("'", ""))
     if _EURO_GROUPS.match(s) or _DECIMAL_COMMA.match(s):
         s = s.replace(".", "").replace(",", ".")
     value = parse_amount(s)
