@@ -219,6 +219,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     result.rejected = len({line for line, _c, _r in rejected_rows})
     if failed and not options.skip_bad:
         result.status = "rejected"
+        result.unchanged = 0  # nothing was compared with the ledger
         return
     result.created, result.updated = writer.created, writer.updated
     result.unchanged += writer.unchanged
