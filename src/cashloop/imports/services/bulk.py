@@ -100,6 +100,7 @@ class BulkWriter:
                 for name, sql in rows:
                     cur.execute(f'DROP INDEX "{name}"')
                     self._restore.append(sql)
+                self._locked.add(table)
             return
         with connection.cursor() as cur:
             # Index builds at the end sort in memory instead of on disk; both last only for
@@ -125,9 +126,10 @@ class BulkWriter:
         with connection.cursor() as cur:
             while self._restore:
                 cur.execute(self._restore.pop(0))
-            if self.vendor == "postgresql":
-                for table in sorted(self._locked):
-                    cur.execute(f'ANALYZE "{table}"')
+            # Fresh statistics after a bulk load: without them the SQLite planner guesses, and
+            # PostgreSQL's autovacuum would catch up only later.
+            for table in sorted(self._locked):
+                cur.execute(f'ANALYZE "{table}"')
         self._bulk = False
 
     def execute_many(self, sql: str, params: Sequence[Sequence[object]]) -> None:
