@@ -80,3 +80,23 @@ def test_utf16_without_bom_is_detected():
     got = table("number\tcustomer\tamount\nA\t客户\t1\n".encode("utf-16-le"))
     assert got.encoding == "utf-16-le" and got.delimiter == "\t"
     assert list(got.rows) == [(2, ["A", "客户", "1"])]
+
+
+def test_xlsx_rows_keep_their_sheet_row_numbers(tmp_path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["B2"] = "应收账款明细表"
+    for col, value in zip("BCDE", ["发票号", "客户编码", "开票日期", "金额"], strict=True):
+        sheet[f"{col}4"] = value
+    for col, value in zip("BCDE", [1001, "KH1", datetime(2024, 3, 5), 12.5], strict=True):
+        sheet[f"{col}6"] = value
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    got = table(path.read_bytes())
+    assert (got.file_type, got.header_line, got.header) == (
+        "xlsx", 4, ["发票号", "客户编码", "开票日期", "金额"])
+    assert list(got.rows) == [(6, ["1001", "KH1", "2024-03-05", "12.5"])]

@@ -140,22 +140,25 @@ def csv_rows(source: Iterable[str], delimiter: str, sink: list[RowProblem]) -> I
 
 
 def sheet_rows(data: bytes) -> tuple[Iterator[Row], str] | RowProblem:
-    """Rows of the first sheet of an XLSX/XLS file, cells as text, with their sheet row numbers."""
+    """Rows of the first sheet of an XLSX/XLS file, cells as text, with their sheet row numbers.
+
+    Rows are converted to Python one at a time (`iter_rows`), so a sheet of a million rows does
+    not become a million lists at once.
+    """
     try:
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
-        first_row = sheet.start[0] if sheet.start else 0
-        values = sheet.to_python(skip_empty_area=True)
+        values = sheet.iter_rows()
     except Exception as exc:  # any reader failure means a bad file, never a crash
         return file_problem("file.unreadable", "cannot read the spreadsheet: {value}", value=str(exc))
 
     def rows() -> Iterator[Row]:
-        for offset, cells in enumerate(values):
+        for number, cells in enumerate(values, start=1):  # iter_rows starts at the sheet's row 1
             texts = [cell_text(c) for c in cells]
             if any(t.strip() for t in texts):
-                yield first_row + offset + 1, texts
+                yield number, texts
 
     return rows(), sheet.name
 
