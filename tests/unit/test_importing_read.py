@@ -83,7 +83,7 @@ def test_utf16_without_bom_is_detected():
 
 
 def test_xlsx_rows_keep_their_sheet_row_numbers(tmp_path):
-    from datetime import datetime
+    from datetime import date
 
     from openpyxl import Workbook
 
@@ -92,7 +92,7 @@ def test_xlsx_rows_keep_their_sheet_row_numbers(tmp_path):
     sheet["B2"] = "应收账款明细表"
     for col, value in zip("BCDE", ["发票号", "客户编码", "开票日期", "金额"], strict=True):
         sheet[f"{col}4"] = value
-    for col, value in zip("BCDE", [1001, "KH1", datetime(2024, 3, 5), 12.5], strict=True):
+    for col, value in zip("BCDE", [1001, "KH1", date(2024, 3, 5), 12.5], strict=True):
         sheet[f"{col}6"] = value
     path = tmp_path / "x.xlsx"
     book.save(path)
