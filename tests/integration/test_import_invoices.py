@@ -256,3 +256,10 @@ def test_changed_credit_note_row_updates_the_credit_note_and_is_audited(company)
     assert CreditNote.objects.get(number="CN-1").amount_minor == 1250
     assert AuditEntry.objects.get(action="credit_note.import_update").after == {
         "amount_minor": 1250}
+
+
+def test_header_without_rows_is_an_error(company, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("number,customer,issue_date,amount\r\n\r\n")
+    exit_code, out = cli("invoices", str(path))
+    assert exit_code == 1 and out["problems"][0]["code"] == "file.no_rows"

@@ -217,6 +217,10 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
         result.status = "rejected"
         return
     result.rejected = len({line for line, _c, _r in rejected_rows})
+    if result.rows == 0 and not failed:
+        result.add(RowProblem(table.header_line, "", "", "", "file.no_rows",
+                              "the file has a header but no rows to import"))
+        return
     if failed and not options.skip_bad:
         result.status = "rejected"
         result.unchanged = 0  # nothing was compared with the ledger
