@@ -95,3 +95,16 @@ def test_page_is_for_writers_only(company):
     assert client.get("/import/").status_code == 302
     assert client.login(username="reader", password="pw-123456")
     assert client.get("/import/").status_code == 403
+
+
+def test_api_odd_inputs_are_client_errors_never_500(company):
+    client = api_client(company)
+    assert client.get("/api/imports/batches/99999999999999999999999").status_code == 404
+    assert client.get("/api/imports/batches/0").status_code == 404
+    odd = client.post("/api/imports/invoices", {"file": upload("payments.csv"),
+                                                "save_mapping": "x" * 300, "date_format": "%"})
+    assert odd.status_code == 422 and odd.json()["problems"][0]["code"] == "mapping.name_too_long"
+    odd = client.post("/api/imports/invoices", {"file": upload("payments.csv"), "encoding": "rot13"})
+    assert odd.status_code == 422 and odd.json()["problems"][0]["code"] == "encoding.unknown"
+    odd = client.post("/api/imports/invoices", {"file": upload("payments.csv"), "map": "oops"})
+    assert odd.status_code == 422

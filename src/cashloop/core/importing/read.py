@@ -47,10 +47,12 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
     if encoding:
         try:
             codecs.lookup(encoding)
-        except LookupError:
+        except (LookupError, ValueError, TypeError):
             return file_problem("encoding.unknown", "unknown encoding {value}", value=encoding)
         try:
             text = data.decode(encoding)
+        except LookupError:  # a codec that is not a text encoding (rot13, base64)
+            return file_problem("encoding.unknown", "unknown encoding {value}", value=encoding)
         except UnicodeDecodeError as exc:
             return file_problem(
                 "encoding.wrong", "the file is not valid {value} (byte {position}); "

@@ -14,6 +14,8 @@ def recent_batches(company: Company, limit: int = 50) -> list[ImportBatch]:
 
 
 def batch_by_id(company: Company, batch_id: int) -> ImportBatch:
+    if not 0 < batch_id < 2**63:  # beyond a bigint the database would refuse the query
+        raise NotFound(f"no import batch {batch_id}")
     batch = ImportBatch.objects.filter(company=company, pk=batch_id).first()
     if batch is None:
         raise NotFound(f"no import batch {batch_id}")

@@ -141,6 +141,11 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
     gc.disable()  # millions of small tuples: the cyclic collector would only cost time
     try:
         _run(data, company, options, actor, as_of, rejected_path, result)
+    except Exception as exc:  # a bug still ends as a reported, saved problem, never a 500
+        result.add(file_problem("import.failed", "the import failed: {value}",
+                                value=f"{type(exc).__name__}: {exc}"[:500]))
+        result.status = "rejected"
+        result.created = result.updated = result.unchanged = 0
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -190,6 +195,10 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     result.date_format = parser.date_format
     for note in parser.notes:
         result.add(note)
+    if options.save_mapping and len(options.save_mapping) > 100:
+        result.add(file_problem("mapping.name_too_long", "a mapping name has at most 100 "
+                                "characters: {value}", value=options.save_mapping[:120]))
+        return
     if options.save_mapping:
         SavedMapping.objects.update_or_create(
             company=company, kind=options.kind, name=options.save_mapping,
