@@ -263,3 +263,13 @@ def test_header_without_rows_is_an_error(company, tmp_path):
     path.write_text("number,customer,issue_date,amount\r\n\r\n")
     exit_code, out = cli("invoices", str(path))
     assert exit_code == 1 and out["problems"][0]["code"] == "file.no_rows"
+
+
+def test_ibm_file_maps_itself_from_its_headers(company, shared_data):
+    path = shared_data / "ibm_ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
+    code, out = cli("invoices", str(path), "--currency", "USD")
+    assert code == 0 and (out["created"], out["rejected"]) == (2466, 0)
+    assert out["mapping"] == {"number": "invoiceNumber", "customer": "customerID",
+                              "issue_date": "InvoiceDate", "due_date": "DueDate",
+                              "amount": "InvoiceAmount", "settled_date": "SettledDate",
+                              "disputed": "Disputed"}
