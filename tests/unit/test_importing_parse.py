@@ -132,7 +132,7 @@ def test_same_number_with_different_data_names_both_lines_identical_repeat_is_fi
 
 
 def test_negative_amount_is_a_credit_note_with_a_warning_and_zero_is_an_error():
-    from cashloop.core.importing.parse import CreditNoteRecord
+    from cashloop.core.importing.records import CreditNoteRecord
 
     p = parser([])
     credit, problems = p.parse(4, ["CN-1", "C", "2024-01-01", "", "(50.00)", "", "", "", ""])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cashloop.audit.services import Actor, record_many
 from cashloop.core import terms as core_terms
 from cashloop.core.importing.issues import RowProblem
-from cashloop.core.importing.parse import CustomerRecord
+from cashloop.core.importing.records import CustomerRecord
 from cashloop.core.problems import Problem
 from cashloop.imports.services.bulk import update_objects
 from cashloop.ledger.models import Company, Contact, Customer, PaymentTerms, SalesRep

@@ -16,7 +16,7 @@ from cashloop.audit.services import Actor, record_many
 from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
-from cashloop.core.importing.parse import CreditNoteRecord, InvoiceRecord
+from cashloop.core.importing.records import CreditNoteRecord, InvoiceRecord
 from cashloop.imports.services.bulk import (
     HASH_MASK,
     BulkWriter,

@@ -11,7 +11,7 @@ from typing import Any
 
 from cashloop.audit.services import Actor, record_many
 from cashloop.core.importing.issues import RowProblem
-from cashloop.core.importing.parse import PaymentRecord
+from cashloop.core.importing.records import PaymentRecord
 from cashloop.imports.services.bulk import in_chunks, update_objects
 from cashloop.ledger.models import Allocation, Company, Customer, Invoice, Payment
 from cashloop.ledger.services.allocations import refresh_settlement
