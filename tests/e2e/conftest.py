@@ -85,3 +85,72 @@ def browser_page(live_server) -> Iterator[Any]:
         yield page
         context.close()
         browser.close()
+
+
+class Journey:
+    """A browser page that logs in as a user would and records what a user would not want to see:
+    console errors, failed requests and error responses (except those a test says it expects)."""
+
+    def __init__(self, page: Any, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.problems: list[str] = []
+        self._expected: set[str] = set()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("requestfailed", lambda req: self.problems.append(
+            f"request failed: {req.method} {req.url} ({req.failure})"))
+        page.on("response", self._on_response)
+
+    def expect_error_status(self, path: str) -> None:
+        """`path` answering 4xx is part of the journey (a refusal the test checks)."""
+        self._expected.add(self.base_url + path)
+
+    def _expected_url(self, url: str) -> bool:
+        return url.split("?", 1)[0] in self._expected
+
+    def _on_console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        if self._expected_url(msg.location.get("url", "")):
+            return  # Chromium logs the refused page's status as a console error
+        self.problems.append(f"console error on {self.page.url}: {msg.text}")
+
+    def _on_response(self, response: Any) -> None:
+        if response.status >= 400 and not self._expected_url(response.url):
+            self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+    def login(self, username: str, password: str) -> None:
+        from django.urls import reverse
+
+        self.page.goto(reverse("login"))
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
+        assert not self.page.url.rstrip("/").endswith(reverse("login").rstrip("/")), (
+            f"login as {username} failed")
+
+    def logout(self) -> None:
+        from django.urls import reverse
+
+        with self.page.expect_navigation():
+            self.page.click(f"form[action='{reverse('logout')}'] button[type=submit]")
+
+    def goto(self, path: str) -> Any:
+        return self.page.goto(path)
+
+
+@pytest.fixture
+def journey(browser_page, live_server) -> Iterator[Journey]:
+    """`browser_page` watched for console errors and failed requests; the test fails on any."""
+    watched = Journey(browser_page, live_server.url)
+    yield watched
+    assert not watched.problems, "\n".join(watched.problems)
+
+
+@pytest.fixture
+def fixed_today(settings) -> str:
+    """Pages compute 'today' from CASHLOOP_TODAY; fix it so journeys read the same every day."""
+    settings.CASHLOOP_TODAY = "2026-11-25"
+    return settings.CASHLOOP_TODAY
