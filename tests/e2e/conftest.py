@@ -112,8 +112,10 @@ class Journey:
     def _on_console(self, msg: Any) -> None:
         if msg.type != "error":
             return
-        if self._expected_url(msg.location.get("url", "")):
-            return  # Chromium logs the refused page's status as a console error
+        if self._expected_url(msg.location.get("url", "")) or self._expected_url(self.page.url):
+            # Chromium logs a refused page's status as a console error, and Django's plain error
+            # pages have no icon link, so the browser's /favicon.ico request 404s there too.
+            return
         self.problems.append(f"console error on {self.page.url}: {msg.text}")
 
     def _on_response(self, response: Any) -> None:
@@ -154,3 +156,31 @@ def fixed_today(settings) -> str:
     """Pages compute 'today' from CASHLOOP_TODAY; fix it so journeys read the same every day."""
     settings.CASHLOOP_TODAY = "2026-11-25"
     return settings.CASHLOOP_TODAY
+
+
+@pytest.fixture
+def small_ledger(company, fixed_today) -> dict[str, Any]:
+    """Two sales reps' customers with one open invoice each, and a login per role (password
+    `<username>-pw-1`), built through the services as the pages would."""
+    from datetime import date
+
+    from cashloop.accounts.services import add_user
+    from cashloop.audit.services import SYSTEM_CLI
+    from cashloop.ledger.services.customers import create_customer
+    from cashloop.ledger.services.invoices import create_invoice
+
+    logins = {"fiona": "finance_manager", "colin": "collector", "sam": "sales_rep",
+              "rita": "sales_rep", "aude": "auditor"}
+    for username, role in logins.items():
+        add_user(username, role, company, password=f"{username}-pw-1",
+                 sales_rep_name=username.title() if role == "sales_rep" else None)
+    owners = {"C-SAM-1": "Sam", "C-SAM-2": "Sam", "C-RITA-1": "Rita", "C-HOUSE": ""}
+    for code, rep in owners.items():
+        create_customer(SYSTEM_CLI, company, {"code": code, "name": f"Customer {code}",
+                                              "sales_rep": rep})
+    invoices = {"INV-S1": "C-SAM-1", "INV-S2": "C-SAM-2", "INV-R1": "C-RITA-1", "INV-H1": "C-HOUSE"}
+    for number, code in invoices.items():
+        create_invoice(SYSTEM_CLI, company, number=number, customer_code=code,
+                       issue_date=date(2026, 10, 1), due_date=date(2026, 10, 31),
+                       amount_minor=100_000, currency="CNY")
+    return {"company": company, "logins": logins, "owners": owners, "invoices": invoices}
