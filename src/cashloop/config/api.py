@@ -6,12 +6,14 @@ import importlib
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from cashloop.core.problems import Refusal
+from cashloop.web.i18n import problem_json, refusal_text
 
 API_ROUTERS = (
     ("ledger", "cashloop.ledger.api"),
@@ -66,8 +68,9 @@ def _error(request: HttpRequest, status: int, code: str, message: str,
 
 @api.exception_handler(Refusal)
 def on_refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
-    return _error(request, exc.http_status, exc.code, exc.message,
-                  [p.to_json() for p in exc.problems])
+    # Messages for people: translated into the request's language (the CLI's JSON stays English).
+    return _error(request, exc.http_status, exc.code, refusal_text(exc),
+                  [problem_json(p) for p in exc.problems])
 
 
 @api.exception_handler(NinjaValidationError)
@@ -77,23 +80,23 @@ def on_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
          "code": str(e.get("type", "invalid")), "severity": "error", "message": e.get("msg", "")}
         for e in exc.errors
     ]
-    return _error(request, 422, "invalid", "the request is not valid", problems)
+    return _error(request, 422, "invalid", gettext("the request is not valid"), problems)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthorized", "a valid token or login is required")
+    return _error(request, 401, "unauthorized", gettext("a valid token or login is required"))
 
 
 @api.exception_handler(DataError)
 def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # The database refused a value the schema let through (a number or date beyond its range).
-    return _error(request, 422, "out_of_range", "a value in the request is out of range")
+    return _error(request, 422, "out_of_range", gettext("a value in the request is out of range"))
 
 
 @api.exception_handler(OverflowError)
 def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
-    return _error(request, 422, "out_of_range", "a date or number in the request is out of range")
+    return _error(request, 422, "out_of_range", gettext("a date or number in the request is out of range"))
 
 
 @api.exception_handler(HttpError)

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from cashloop.core.fx import MissingRate, RateTable
 from cashloop.core.money import format_minor
-from cashloop.core.problems import Problem
+from cashloop.core.problems import Problem, gettext_noop
 
 BY_KEYS = ("customer", "sales_rep", "department", "currency")
 
@@ -61,7 +61,8 @@ class Buckets:
         except ValueError:
             return Problem(
                 source="--buckets", field="buckets", code="aging.bad_buckets",
-                message="buckets must be increasing whole numbers of days, like 30,60,90: {value}",
+                message=gettext_noop(
+                    "buckets must be increasing whole numbers of days, like 30,60,90: {value}"),
                 params=(("value", text),),
             )
 

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
 
 from cashloop.core.money import exponent, is_currency_code, round_scaled
-from cashloop.core.problems import Problem, Refusal
+from cashloop.core.problems import Problem, Refusal, gettext_noop
 
 # Precision of intermediate products and inverses: far above what any stored rate carries.
 _PRECISION = 60
@@ -57,7 +57,7 @@ class MissingRate(Refusal):
         self.from_currency, self.to_currency, self.day = from_currency, to_currency, day
         problem = Problem(
             source=f"{from_currency}→{to_currency}", field="rate", code=self.code,
-            message="no {from}→{to} exchange rate on or before {date}",
+            message=gettext_noop("no {from}→{to} exchange rate on or before {date}"),
             params=(("from", from_currency), ("to", to_currency), ("date", day.isoformat())),
         )
         super().__init__(problem.text(), (problem,))
@@ -149,11 +149,13 @@ def parse_rate(text: str) -> Decimal | Problem:
     """A positive rate from text ('7.1234', '1,350.25'), or a Problem; never a float."""
     cleaned = text.strip().replace(",", "").replace("，", "")
     if not _RATE_TEXT.match(cleaned):
-        return _problem("rate", "fx.rate_unreadable", "cannot read rate {value}", (("value", text),))
+        return _problem("rate", "fx.rate_unreadable", gettext_noop("cannot read rate {value}"),
+                        (("value", text),))
     try:
         value = Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-        return _problem("rate", "fx.rate_unreadable", "cannot read rate {value}", (("value", text),))
+        return _problem("rate", "fx.rate_unreadable", gettext_noop("cannot read rate {value}"),
+                        (("value", text),))
     problems = rate_problems(value)
     return problems[0] if problems else value
 
@@ -162,16 +164,18 @@ def rate_problems(rate: Decimal) -> tuple[Problem, ...]:
     """Why a rate cannot be stored: not positive, too many decimals or digits."""
     params = (("value", str(rate)),)
     if not rate.is_finite() or rate <= 0:
-        return (_problem("rate", "fx.rate_not_positive", "the rate must be greater than 0: {value}", params),)
+        return (_problem("rate", "fx.rate_not_positive",
+                         gettext_noop("the rate must be greater than 0: {value}"), params),)
     exp = rate.normalize().as_tuple().exponent
     decimals = -exp if isinstance(exp, int) and exp < 0 else 0
     if decimals > MAX_RATE_DECIMALS:
         return (_problem("rate", "fx.rate_too_precise",
-                         "the rate has more than {max} decimals: {value}",
+                         gettext_noop("the rate has more than {max} decimals: {value}"),
                          (*params, ("max", str(MAX_RATE_DECIMALS)))),)
     integer_digits = len(str(int(rate)))
     if integer_digits > MAX_RATE_INTEGER_DIGITS:
-        return (_problem("rate", "fx.rate_too_large", "the rate is too large: {value}", params),)
+        return (_problem("rate", "fx.rate_too_large", gettext_noop("the rate is too large: {value}"),
+                         params),)
     return ()
 
 
@@ -181,10 +185,11 @@ def currency_problems(from_currency: str, to_currency: str) -> tuple[Problem, ..
     for field, code in (("from_currency", from_currency), ("to_currency", to_currency)):
         if not is_currency_code(code):
             problems.append(_problem(field, "fx.currency_unknown",
-                                     "{value} is not an ISO 4217 currency code", (("value", code),)))
+                                     gettext_noop("{value} is not an ISO 4217 currency code"),
+                                     (("value", code),)))
     if not problems and from_currency == to_currency:
         problems.append(_problem("to_currency", "fx.same_currency",
-                                 "a rate needs two different currencies, got {value} twice",
+                                 gettext_noop("a rate needs two different currencies, got {value} twice"),
                                  (("value", from_currency),)))
     return tuple(problems)
 
@@ -208,7 +213,8 @@ def parse_rate_date(text: str) -> date | Problem:
         except ValueError:
             pass
     return _problem("rate_date", "date.unreadable",
-                    "cannot read date {value} (write it year first: 2024-03-31)", (("value", text),))
+                    gettext_noop("cannot read date {value} (write it year first: 2024-03-31)"),
+                    (("value", text),))
 
 
 def read_rate_rows(
@@ -241,7 +247,8 @@ def read_rate_rows(
             if first_rate != rate:
                 problems.append(Problem(
                     source=where, field="rate", code="fx.duplicate_rate",
-                    message="{pair} on {date} is on line {first} with rate {first_rate} and here with {rate}",
+                    message=gettext_noop("{pair} on {date} is on line {first} with rate {first_rate} "
+                                         "and here with {rate}"),
                     params=(("pair", f"{f}→{t}"), ("date", day.isoformat()), ("first", str(first_line)),
                             ("first_rate", rate_text(first_rate)), ("rate", rate_text(rate))),
                 ))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from cashloop.core.problems import Problem
+from cashloop.core.problems import Problem, gettext_noop
 
 ROUNDING = ROUND_HALF_UP
 
@@ -187,7 +187,7 @@ def parse_amount(text: str) -> Decimal | Problem:
 def _bad_amount(raw: str) -> Problem:
     return Problem(
         source="", field=None, code="amount.unreadable",
-        message="cannot read amount {value}", params=(("value", raw),),
+        message=gettext_noop("cannot read amount {value}"), params=(("value", raw),),
     )
 
 

@@ -14,6 +14,15 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
+def gettext_noop(message: str) -> str:
+    """Mark a message template for translation without translating it (the core has no Django).
+
+    `makemessages` (xgettext --keyword=gettext_noop) collects the literal; adapters translate it at
+    display time with `cashloop.web.i18n.problem_text`. Returns `message` unchanged.
+    """
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     source: str

@@ -22,7 +22,7 @@ from decimal import Decimal, localcontext
 
 from cashloop.core.business_calendar import BusinessCalendar, end_of_month, roll_forward
 from cashloop.core.money import allocate, round_scaled
-from cashloop.core.problems import Problem
+from cashloop.core.problems import Problem, gettext_noop
 
 MAX_DAYS = 3650
 DAYS_PER_YEAR = 365
@@ -170,7 +170,7 @@ def parse_terms(text: str) -> PaymentTerms | Problem:
     raw = text
     s = " ".join(text.translate(_FULL_WIDTH).lower().split())
     if not s:
-        return _problem("terms.empty", "payment terms are empty", raw)
+        return _problem("terms.empty", gettext_noop("payment terms are empty"), raw)
 
     late_rate: Decimal | None = None
     if m := _INTEREST.search(s):
@@ -188,10 +188,10 @@ def parse_terms(text: str) -> PaymentTerms | Problem:
         s = s[m.end():].strip(_SEPARATORS)
         if not s:
             return _problem("terms.discount_without_net",
-                            "an early-payment discount needs a net period: {value}", raw)
+                            gettext_noop("an early-payment discount needs a net period: {value}"), raw)
         if not Decimal(0) < discount_rate < 1:
             return _problem("terms.discount_out_of_range",
-                            "the discount must be between 0 % and 100 %: {value}", raw)
+                            gettext_noop("the discount must be between 0 % and 100 %: {value}"), raw)
 
     instalments: tuple[Instalment, ...] = ()
     end_of_month = False
@@ -200,15 +200,16 @@ def parse_terms(text: str) -> PaymentTerms | Problem:
         found = list(_INSTALMENT.finditer(s))
         rest = _INSTALMENT.sub(" ", s).strip(_SEPARATORS + " ")
         if not found or (rest and not _EOM_MARK.match(rest)):
-            return _problem("terms.unreadable", "cannot read payment terms {value}", raw)
+            return _problem("terms.unreadable", gettext_noop("cannot read payment terms {value}"), raw)
         end_of_month = bool(rest)
         shares = [Decimal(f["pct"]) for f in found]
         if any(share <= 0 for share in shares):
-            return _problem("terms.instalment_share", "every instalment needs a positive share: {value}", raw)
+            return _problem("terms.instalment_share",
+                            gettext_noop("every instalment needs a positive share: {value}"), raw)
         total = sum(shares, Decimal(0))
         if total != _HUNDRED:
             return _problem("terms.instalments_not_100",
-                            "instalment shares add up to {total} %, not 100 %: {value}",
+                            gettext_noop("instalment shares add up to {total} %, not 100 %: {value}"),
                             raw, (("total", _plain(total)),))
         instalments = tuple(Instalment(share, int(f["days"])) for share, f in zip(shares, found, strict=True))
         net_days = max(i.days for i in instalments)
@@ -219,14 +220,15 @@ def parse_terms(text: str) -> PaymentTerms | Problem:
                 net_days, end_of_month = int(days or 0), eom
                 break
         else:
-            return _problem("terms.unreadable", "cannot read payment terms {value}", raw)
+            return _problem("terms.unreadable", gettext_noop("cannot read payment terms {value}"), raw)
 
     if net_days > MAX_DAYS or (discount_days or 0) > MAX_DAYS:
-        return _problem("terms.days_out_of_range", "payment terms longer than {max} days: {value}",
-                        raw, (("max", str(MAX_DAYS)),))
+        return _problem("terms.days_out_of_range",
+                        gettext_noop("payment terms longer than {max} days: {value}"), raw,
+                        (("max", str(MAX_DAYS)),))
     if discount_days is not None and not end_of_month and discount_days > net_days:
         return _problem("terms.discount_after_due",
-                        "the discount period ends after the due date: {value}", raw)
+                        gettext_noop("the discount period ends after the due date: {value}"), raw)
     return PaymentTerms(
         net_days=net_days, end_of_month=end_of_month, discount_rate=discount_rate,
         discount_days=discount_days, late_interest_rate=late_rate, instalments=instalments,

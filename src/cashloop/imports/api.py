@@ -24,6 +24,7 @@ from cashloop.imports.services.run import ImportOptions, import_bytes
 from cashloop.imports.services.uploads import rejected_path_for
 from cashloop.ledger.models import Company
 from cashloop.ledger.services.companies import company_by_code
+from cashloop.web.i18n import problem_json, problem_text
 
 router = Router(tags=["imports"])
 
@@ -79,11 +80,13 @@ def import_file(
     require_write(request.user, obj)
     columns, problems = parse_map_options(map or [])
     if problems:
-        raise Invalid(problems[0].text())
+        raise Invalid(problem_text(problems[0]))
     options = ImportOptions(kind=kind, columns=columns, mapping=mapping,
                             save_mapping=save_mapping, currency=currency, company=obj.code,
                             encoding=encoding, date_format=date_format, skip_bad=skip_bad)
     name = Path(file.name or "upload.csv").name
     result = import_bytes(file.read(), name, options, Actor.of(request.user, "api"), today(),
                           rejected_path_for(name))
-    return (200 if result.ok else 422), result.to_json()
+    body = result.to_json()  # the CLI's JSON, with the problems' messages in the request's language
+    body["problems"] = [problem_json(p) for p in result.problems]
+    return (200 if result.ok else 422), body

@@ -33,6 +33,7 @@ from cashloop.imports.services.uploads import (
     save_upload,
 )
 from cashloop.web.context import PageContext, page_context
+from cashloop.web.i18n import problem_text
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -69,14 +70,7 @@ def _options(request: HttpRequest, ctx: PageContext) -> ImportOptions:
 
 def translated(problem: RowProblem) -> str:
     """The problem's message in the user's language when a translation exists."""
-    values = dict(problem.params)
-    values.setdefault("value", problem.value)
-    values.setdefault("column", problem.column)
-    values.setdefault("field", problem.field)
-    try:
-        return _(problem.message).format(**values)
-    except (KeyError, IndexError, ValueError):
-        return problem.text()
+    return problem_text(problem)
 
 
 def _base_context(request: HttpRequest, ctx: PageContext) -> dict[str, Any]:

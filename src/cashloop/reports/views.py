@@ -18,6 +18,7 @@ from cashloop.core.money import format_grouped
 from cashloop.core.problems import Refusal
 from cashloop.reports import services
 from cashloop.web.context import page_context
+from cashloop.web.i18n import refusal_text
 
 PAGE_ROWS = 200  # rows shown on the aging page; the export has them all
 
@@ -39,15 +40,15 @@ class MetricInfo:
 METRICS_INFO = (
     MetricInfo("dso_standard", _("DSO, standard method"), "应收账款周转天数（标准法）",
                _("AR(D) / credit sales of the last P days × P"), _("days")),
-    MetricInfo("dso_countback", _("DSO, countback method"), "销售回款天数（倒推法）",
+    MetricInfo("dso_countback", _("DSO, countback method"), "应收账款周转天数（倒推法）",
                _("walk back month by month from D's month (1st to D): while AR left ≥ the month's "
                  "credit sales S, add its L days and subtract S; then add L × AR left / S"),
                _("days")),
-    MetricInfo("best_possible_dso", _("Best possible DSO"), "最佳可能回款天数",
+    MetricInfo("best_possible_dso", _("Best possible DSO"), "最佳可能 DSO",
                _("not-yet-due AR(D) / credit sales × P"), _("days")),
-    MetricInfo("average_days_delinquent", _("Average days delinquent (ADD)"), "平均逾期天数",
+    MetricInfo("average_days_delinquent", _("Average days delinquent (ADD)"), "平均逾期天数 (ADD)",
                _("DSO (standard) − best possible DSO"), _("days")),
-    MetricInfo("cei", _("Collection effectiveness index (CEI)"), "回款有效性指数",
+    MetricInfo("cei", _("Collection effectiveness index (CEI)"), "回款有效性指数 (CEI)",
                _("(AR(D−P) + credit sales − AR(D)) / (AR(D−P) + credit sales − overdue AR(D)) × 100"),
                _("percent")),
     MetricInfo("ar_turnover", _("AR turnover"), "应收账款周转率",
@@ -68,10 +69,19 @@ def _as_of(request: HttpRequest) -> date:
         return today()
 
 
+def bucket_label(bucket: core_aging.Bucket) -> str:
+    """A bucket's label for pages, in the active language (the JSON keeps its English label)."""
+    if bucket.from_days is None:
+        return str(_("not yet due"))
+    if bucket.to_days is None:
+        return str(_("over %(n)s") % {"n": bucket.from_days - 1})
+    return bucket.label
+
+
 def aging_chart(report: core_aging.AgingReport) -> dict[str, object]:
     """Bucket labels and amounts (major units, as text) for the Plotly bar chart."""
     amounts = report.to_json()["buckets"]
-    return {"labels": [b["label"] for b in amounts],
+    return {"labels": [bucket_label(b) for b in report.buckets],
             "amounts": [b["amount"] for b in amounts], "currency": report.currency}
 
 
@@ -94,7 +104,7 @@ def aging_page(request: HttpRequest) -> HttpResponse:
         report = services.aging_report(page.company, as_of, services.parse_buckets(buckets_text),
                                        by, currency, request.user)
     except Refusal as exc:
-        error = exc.message
+        error = refusal_text(exc)
     if report is not None:
         ordered = sorted(report.rows, key=lambda r: -r.total_minor) if by != "currency" else list(
             report.rows)
@@ -131,7 +141,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         result = services.collection_metrics(page.company, as_of, period_days, currency,
                                              request.user)
     except Refusal as exc:
-        error = exc.message
+        error = refusal_text(exc)
     if result is not None:
         payload = result.to_json()
         cards = [{"info": info, "value": payload[info.key]} for info in METRICS_INFO]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cashloop.accounts.models import ApiToken
 from cashloop.accounts.services import create_token
 from cashloop.web.context import page_context
+from cashloop.web.i18n import refusal_text
 
 
 @login_required
@@ -32,7 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         result = services.collection_metrics(company, as_of, user=request.user)
         top = services.top_overdue_customers(company, as_of, user=request.user)
     except Refusal as exc:
-        out["error"] = exc.message
+        out["error"] = refusal_text(exc)
         return render(request, "web/dashboard.html", out)
     minor = report.bucket_minor or ()
     total = sum(minor)

@@ -4,6 +4,7 @@ twice with different data is an error naming both lines; an identical repeat is 
 from __future__ import annotations
 
 from cashloop.core.importing.issues import RowProblem
+from cashloop.core.problems import gettext_noop
 
 KEY_FIELD = {"invoices": "number", "customers": "code", "payments": "reference"}
 
@@ -29,7 +30,7 @@ class DuplicateCheck:
         first_line = first >> 64
         return RowProblem(
             line, column, self.field, key, "duplicate.conflict",
-            "{field} {value} is also on line {first_line} with different data",
+            gettext_noop("{field} {value} is also on line {first_line} with different data"),
             (("first_line", str(first_line)), ("lines", f"{first_line},{line}")))
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from cashloop.core.importing.issues import RowProblem, file_problem
+from cashloop.core.problems import gettext_noop
 
 KINDS = ("invoices", "customers", "payments")
 
@@ -152,7 +153,7 @@ def parse_map_options(options: Sequence[str]) -> tuple[dict[str, str], list[RowP
     for option in options:
         field, sep, column = option.partition("=")
         if not sep or not field.strip() or not column.strip():
-            problems.append(file_problem("map.malformed", "--map {value}: write FIELD=COLUMN",
+            problems.append(file_problem("map.malformed", gettext_noop("--map {value}: write FIELD=COLUMN"),
                                          value=option))
             continue
         mapping[field.strip()] = column.strip()
@@ -171,7 +172,7 @@ def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str
         if field not in fields:
             problems.append(RowProblem(
                 header_line, column, field, field, "map.unknown_field",
-                "--map {value}=…: unknown field for {kind}; fields are: {fields}",
+                gettext_noop("--map {value}=…: unknown field for {kind}; fields are: {fields}"),
                 (("kind", kind), ("fields", ", ".join(fields)))))
             continue
         index = exact.get(column, loose.get(normalize(column)))
@@ -180,7 +181,8 @@ def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str
         if index is None:
             problems.append(RowProblem(
                 header_line, column, field, column, "map.unknown_column",
-                "--map {field}={value}: no column {value} in the header; columns are: {columns}",
+                gettext_noop("--map {field}={value}: no column {value} in the header; "
+                             "columns are: {columns}"),
                 (("columns", ", ".join(header)),)))
             continue
         mapping[field] = index
@@ -211,8 +213,8 @@ def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str
         if field not in mapping and not any(p.field == field for p in problems):
             problems.append(RowProblem(
                 header_line, "", field, "", "column.missing",
-                "no column for required field {field}; map one with --map {field}=COLUMN "
-                "(columns are: {columns})", (("columns", ", ".join(header)),)))
+                gettext_noop("no column for required field {field}; map one with --map {field}=COLUMN "
+                "(columns are: {columns})"), (("columns", ", ".join(header)),)))
     return mapping, problems
 
 

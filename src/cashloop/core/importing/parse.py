@@ -26,6 +26,7 @@ from cashloop.core.importing.records import (
 )
 from cashloop.core.importing.values import currency_code, flag, minor_units
 from cashloop.core.money import exponent
+from cashloop.core.problems import gettext_noop
 
 DATE_FIELDS = {"invoices": ("issue_date", "due_date", "settled_date"), "customers": (),
                "payments": ("date",)}
@@ -79,13 +80,13 @@ class RowParser:
                     (m for m, d in dates.DAY_FIRST_TWIN.items() if d == choice.fmt), "")
                 self.notes.append(RowProblem(
                     None, column, field, example, "date.ambiguous",
-                    "dates such as {value} read both ways; assumed {format} (not {other}); "
-                    "choose with --date-format", (("format", choice.fmt), ("other", twin)),
+                    gettext_noop("dates such as {value} read both ways; assumed {format} (not {other}); "
+                    "choose with --date-format"), (("format", choice.fmt), ("other", twin)),
                     "warning"))
             if choice.fallback:
                 self.notes.append(RowProblem(
                     None, column, field, example, "date.mixed",
-                    "no single date format fits column {column}; each value is read on its own",
+                    gettext_noop("no single date format fits column {column}; each value is read on its own"),
                     (), "warning"))
 
     def _cell(self, cells: Sequence[str], field: str) -> str:
@@ -105,10 +106,10 @@ class RowParser:
         value = self._cell(cells, field)
         if required and not value:
             problems.append(self._problem(line, field, value, "value.missing",
-                                          "{field} is empty"))
+                                          gettext_noop("{field} is empty")))
         elif len(value) > max_length:
             problems.append(self._problem(line, field, value[:80], "value.too_long",
-                                          "{field} is longer than {max} characters",
+                                          gettext_noop("{field} is longer than {max} characters"),
                                           max=str(max_length)))
         return value
 
@@ -118,13 +119,13 @@ class RowParser:
         if not value:
             if required:
                 problems.append(self._problem(line, field, value, "value.missing",
-                                              "{field} is empty"))
+                                              gettext_noop("{field} is empty")))
             return None
         parsed = self.date_parsers[field](value)
         if parsed is None:
             problems.append(self._problem(
                 line, field, value, "date.unreadable",
-                "cannot read date {value} (expected format {format})",
+                gettext_noop("cannot read date {value} (expected format {format})"),
                 format=self.date_choices[field].fmt))
         return parsed
 
@@ -138,7 +139,7 @@ class RowParser:
             code = self._currency_cache[value] = currency_code(value)
         if code is None:
             problems.append(self._problem(line, "currency", value, "currency.unknown",
-                                          "{value} is not an ISO 4217 currency code"))
+                                          gettext_noop("{value} is not an ISO 4217 currency code")))
             return self.currency
         return code
 
@@ -149,19 +150,19 @@ class RowParser:
         if not value:
             if required:
                 problems.append(self._problem(line, field, value, "value.missing",
-                                              "{field} is empty"))
+                                              gettext_noop("{field} is empty")))
             return None
         minor = minor_units(value, currency, self.exp if currency == self.currency else None)
         if minor is None:
             problems.append(self._problem(line, field, value, "amount.unreadable",
-                                          "cannot read amount {value}"))
+                                          gettext_noop("cannot read amount {value}")))
         elif positive and minor <= 0:
             problems.append(self._problem(
                 line, field, value, "amount.not_positive",
-                "{field} must be more than zero (credit notes are not imported as invoices)"))
+                gettext_noop("{field} must be more than zero (credit notes are not imported as invoices)")))
         elif minor < 0:
             problems.append(self._problem(line, field, value, "amount.negative",
-                                          "{field} must not be negative"))
+                                          gettext_noop("{field} must not be negative")))
         return minor
 
     def _invoice(self, line: int, cells: list[str]) -> tuple[Record | None, list[RowProblem]]:
@@ -263,7 +264,7 @@ class RowParser:
             value = flag(raw)
             if value is None:
                 problems.append(self._problem(line, "disputed", raw, "flag.unreadable",
-                                              "cannot read {value} as yes or no"))
+                                              gettext_noop("cannot read {value} as yes or no")))
             else:
                 disputed = value
         contract = self._text(line, cells, "contract", 64, problems)
@@ -271,26 +272,26 @@ class RowParser:
         if amount is not None and paid > amount > 0:
             problems.append(self._problem(
                 line, "paid_amount", self._cell(cells, "paid_amount"), "paid.exceeds_amount",
-                "paid amount {value} is more than the invoice amount"))
+                gettext_noop("paid amount {value} is more than the invoice amount")))
         if paid > 0 and settled_date is None and "settled_date" in self.mapping \
                 and not any(p.field == "settled_date" for p in problems):
             problems.append(self._problem(
                 line, "settled_date", "", "settled.missing",
-                "a paid amount needs a settled date (the day it was paid)"))
+                gettext_noop("a paid amount needs a settled date (the day it was paid)")))
         if paid > 0 and "settled_date" not in self.mapping:
             problems.append(self._problem(
                 line, "paid_amount", self._cell(cells, "paid_amount"), "settled.missing",
-                "a paid amount needs a settled_date column (the day it was paid)"))
+                gettext_noop("a paid amount needs a settled_date column (the day it was paid)")))
         if issue_date is None or amount is None or any(p.is_error for p in problems):
             return None, problems
         if due_date is not None and due_date < issue_date:
             problems.append(self._problem(
                 line, "due_date", self._cell(cells, "due_date"), "due.before_issue",
-                "due date {value} is before the issue date; imported as is", "warning"))
+                gettext_noop("due date {value} is before the issue date; imported as is"), "warning"))
         if settled_date is not None and settled_date < issue_date:
             problems.append(self._problem(
                 line, "settled_date", self._cell(cells, "settled_date"), "settled.before_issue",
-                "settled date {value} is before the issue date; imported as is", "warning"))
+                gettext_noop("settled date {value} is before the issue date; imported as is"), "warning"))
         if paid == 0:
             settled_date = None
         source_hash = invoice_hash(number, customer, issue_date, due_date, amount, currency,
@@ -306,12 +307,12 @@ class RowParser:
         problems = [p for p in problems if p.code != "amount.negative"]
         if amount == 0:
             problems.append(self._problem(line, "amount", raw, "amount.zero",
-                                          "amount is zero: nothing to collect"))
+                                          gettext_noop("amount is zero: nothing to collect")))
         if issue_date is None or any(p.is_error for p in problems):
             return None, problems
         problems.append(self._problem(
             line, "amount", raw, "amount.credit_note",
-            "negative amount {value}: imported as credit note {number}", "warning",
+            gettext_noop("negative amount {value}: imported as credit note {number}"), "warning",
             number=number))
         reason = self._cell(cells, "description")[:500]
         source_hash = digest("credit", number, customer, issue_date, -amount, currency, reason)
@@ -345,7 +346,7 @@ class RowParser:
         email = values.get("email")
         if email and ("@" not in email or " " in email):
             problems.append(self._problem(line, "email", email, "email.invalid",
-                                          "{value} is not an email address"))
+                                          gettext_noop("{value} is not an email address")))
         currency = self.currency
         if "currency" in self.mapping:
             raw = self._cell(cells, "currency")
@@ -356,7 +357,7 @@ class RowParser:
             country = raw.upper() if len(raw) == 2 and raw.isalpha() else _COUNTRIES.get(raw.casefold())
             if raw and country is None:
                 problems.append(self._problem(line, "country", raw, "country.unknown",
-                                              "{value} is not an ISO 3166 country code"))
+                                              gettext_noop("{value} is not an ISO 3166 country code")))
             values["country"] = country or ""
         if "language" in self.mapping:
             raw = self._cell(cells, "language")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from cashloop.core.importing.issues import RowProblem, file_problem
+from cashloop.core.problems import gettext_noop
 
 Row = tuple[int, list[str]]  # (physical line, cells)
 
@@ -48,15 +49,15 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
         try:
             codecs.lookup(encoding)
         except (LookupError, ValueError, TypeError):
-            return file_problem("encoding.unknown", "unknown encoding {value}", value=encoding)
+            return file_problem("encoding.unknown", gettext_noop("unknown encoding {value}"), value=encoding)
         try:
             text = data.decode(encoding)
         except LookupError:  # a codec that is not a text encoding (rot13, base64)
-            return file_problem("encoding.unknown", "unknown encoding {value}", value=encoding)
+            return file_problem("encoding.unknown", gettext_noop("unknown encoding {value}"), value=encoding)
         except UnicodeDecodeError as exc:
             return file_problem(
-                "encoding.wrong", "the file is not valid {value} (byte {position}); "
-                "try another --encoding", value=encoding, position=str(exc.start))
+                "encoding.wrong", gettext_noop("the file is not valid {value} (byte {position}); "
+                "try another --encoding"), value=encoding, position=str(exc.start))
         return text.removeprefix("\ufeff"), encoding
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", "utf-8-sig")
@@ -78,7 +79,8 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
             return text, name
     if b"\x00" in head:
         return file_problem("encoding.undecodable",
-                            "the file is not text (CSV) nor a spreadsheet; give --encoding if it is")
+                            gettext_noop("the file is not text (CSV) nor a spreadsheet; "
+                                         "give --encoding if it is"))
     for name in ("gbk", "gb18030"):
         try:
             text = data.decode(name)
@@ -90,15 +92,15 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return file_problem("encoding.undecodable",
-                            "cannot tell the file's encoding (not UTF-8, GBK, GB18030); "
-                            "give it with --encoding")
+                            gettext_noop("cannot tell the file's encoding (not UTF-8, GBK, GB18030); "
+                            "give it with --encoding"))
 
 
 def _strict(data: bytes, codec: str, name: str) -> tuple[str, str] | RowProblem:
     try:
         return data.decode(codec).removeprefix("\ufeff"), name
     except UnicodeDecodeError as exc:
-        return file_problem("encoding.wrong", "the file is not valid {value} (byte {position})",
+        return file_problem("encoding.wrong", gettext_noop("the file is not valid {value} (byte {position})"),
                             value=name, position=str(exc.start))
 
 
@@ -132,7 +134,7 @@ def csv_rows(source: Iterable[str], delimiter: str, sink: list[RowProblem]) -> I
             return
         except csv.Error as exc:
             sink.append(RowProblem(previous + 1, "", "", "", "file.malformed",
-                                   "cannot read this line as CSV: {reason}",
+                                   gettext_noop("cannot read this line as CSV: {reason}"),
                                    (("reason", str(exc)),)))
             return
         start = previous + 1
@@ -154,7 +156,8 @@ def sheet_rows(data: bytes) -> tuple[Iterator[Row], str] | RowProblem:
         sheet = book.get_sheet_by_index(0)
         values = sheet.iter_rows()
     except Exception as exc:  # any reader failure means a bad file, never a crash
-        return file_problem("file.unreadable", "cannot read the spreadsheet: {value}", value=str(exc))
+        return file_problem("file.unreadable", gettext_noop("cannot read the spreadsheet: {value}"),
+                            value=str(exc))
 
     def rows() -> Iterator[Row]:
         for number, cells in enumerate(values, start=1):  # iter_rows starts at the sheet's row 1
@@ -191,7 +194,7 @@ def read_table(data: bytes, file_name: str, encoding: str | None = None,
     with a title line.
     """
     if not data.strip():
-        return file_problem("file.empty", "the file is empty")
+        return file_problem("file.empty", gettext_noop("the file is empty"))
     if data.startswith((_XLSX_MAGIC, _XLS_MAGIC)):
         got = sheet_rows(data)
         if isinstance(got, RowProblem):
@@ -206,8 +209,8 @@ def read_table(data: bytes, file_name: str, encoding: str | None = None,
         problems = []
         if used == "cp1252" and not encoding:
             problems.append(file_problem(
-                "encoding.assumed", "encoding not recognized; read as {value}, "
-                "give --encoding if the text looks wrong", "warning", value="cp1252"))
+                "encoding.assumed", gettext_noop("encoding not recognized; read as {value}, "
+                "give --encoding if the text looks wrong"), "warning", value="cp1252"))
         delimiter = sniff_delimiter(text)
         del text  # decoded again in a stream: a second full copy would cost memory, not time
         codec = "utf-8-sig" if used == "utf-8" else used
@@ -217,7 +220,7 @@ def read_table(data: bytes, file_name: str, encoding: str | None = None,
     if not head and problems and problems[-1].is_error:
         return problems[-1]
     if not head:
-        return file_problem("file.empty", "the file has no header row")
+        return file_problem("file.empty", gettext_noop("the file has no header row"))
     pick = 0
     if header_names:
         from cashloop.core.importing.columns import normalize

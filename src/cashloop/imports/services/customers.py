@@ -13,7 +13,7 @@ from cashloop.audit.services import Actor, record_many
 from cashloop.core import terms as core_terms
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import CustomerRecord
-from cashloop.core.problems import Problem
+from cashloop.core.problems import Problem, gettext_noop
 from cashloop.imports.services.bulk import update_objects
 from cashloop.ledger.models import Company, Contact, Customer, PaymentTerms, SalesRep
 
@@ -103,7 +103,7 @@ class CustomerWriter:
         parsed = core_terms.parse_terms(text)
         if isinstance(parsed, Problem):
             return RowProblem(record.line, "", "payment_terms", text, parsed.code,
-                              "cannot read payment terms {value}")
+                              gettext_noop("cannot read payment terms {value}"))
         terms[text] = PaymentTerms.objects.create(
             company=self.company, code=text, name=text, spec=core_terms.format_terms(parsed),
             net_days=parsed.net_days, end_of_month=parsed.end_of_month,

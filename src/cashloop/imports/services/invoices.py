@@ -17,6 +17,7 @@ from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import CreditNoteRecord, InvoiceRecord
+from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.bulk import (
     HASH_MASK,
     BulkWriter,
@@ -285,7 +286,7 @@ class InvoiceWriter:
             if other_minor + r.paid_minor > r.amount_minor:
                 self.problems.append((RowProblem(
                     r.line, "", "amount", str(r.amount_minor), "amount.below_allocated",
-                    "invoice {number}: the amount is less than what is already paid on it",
+                    gettext_noop("invoice {number}: the amount is less than what is already paid on it"),
                     (("number", r.number),)), cells))
                 continue
             old = before[invoice_id]

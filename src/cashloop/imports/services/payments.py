@@ -12,6 +12,7 @@ from typing import Any
 from cashloop.audit.services import Actor, record_many
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import PaymentRecord
+from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.bulk import in_chunks, update_objects
 from cashloop.ledger.models import Allocation, Company, Customer, Invoice, Payment
 from cashloop.ledger.services.allocations import refresh_settlement
@@ -45,11 +46,12 @@ class PaymentWriter:
         for record, cells in self.records:
             invoice = invoices.get(record.invoice) if record.invoice else None
             if record.invoice and invoice is None:
-                self._reject(record, cells, "invoice.unknown", "no invoice {value}")
+                self._reject(record, cells, "invoice.unknown", gettext_noop("no invoice {value}"))
                 continue
             if invoice is not None and invoice.currency != record.currency:
                 self._reject(record, cells, "currency.mismatch",
-                             "invoice {value} is in {invoice_currency}, the payment in {currency}",
+                             gettext_noop("invoice {value} is in {invoice_currency}, "
+                                          "the payment in {currency}"),
                              invoice_currency=invoice.currency, currency=record.currency)
                 continue
             payment = existing.get(record.reference)

@@ -11,6 +11,7 @@ from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import SAMPLE_ROWS, RowParser
 from cashloop.core.importing.read import read_table
 from cashloop.core.money import is_currency_code
+from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.run import ImportOptions
 from cashloop.ledger.models import Company
 
@@ -56,7 +57,7 @@ def build_preview(data: bytes, file_name: str, options: ImportOptions, company: 
     preview.currency = currency
     if not is_currency_code(currency):
         preview.problems.append(RowProblem(None, "", "currency", currency, "currency.unknown",
-                                           "{value} is not an ISO 4217 currency code"))
+                                           gettext_noop("{value} is not an ISO 4217 currency code")))
         return preview
     table = read_table(data, file_name, options.encoding, KNOWN_HEADERS)
     if isinstance(table, RowProblem):

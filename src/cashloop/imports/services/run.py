@@ -36,7 +36,7 @@ from cashloop.core.importing.issues import RowProblem, file_problem
 from cashloop.core.importing.parse import SAMPLE_ROWS, RowParser
 from cashloop.core.importing.read import Table, read_table
 from cashloop.core.money import is_currency_code
-from cashloop.core.problems import Invalid, Refusal
+from cashloop.core.problems import Invalid, Refusal, gettext_noop
 from cashloop.imports.models import ImportBatch, ImportProblem, SavedMapping
 from cashloop.ledger.models import Company
 from cashloop.ledger.services.companies import company_by_code
@@ -107,10 +107,10 @@ def import_path(path: Path, options: ImportOptions, actor: Actor, as_of: date) -
     """Import a file from disk; rejected rows go to `<stem>.rejected.csv` beside it."""
     result = ImportResult(file=str(path), kind=options.kind)
     if not path.exists():
-        result.add(file_problem("file.missing", "no such file: {value}", value=str(path)))
+        result.add(file_problem("file.missing", gettext_noop("no such file: {value}"), value=str(path)))
         return result
     if not path.is_file():
-        result.add(file_problem("file.missing", "not a file: {value}", value=str(path)))
+        result.add(file_problem("file.missing", gettext_noop("not a file: {value}"), value=str(path)))
         return result
     data = path.read_bytes()
     return import_bytes(data, str(path), options, actor, as_of,
@@ -123,8 +123,8 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
     started = time.monotonic()
     result = ImportResult(file=file_name, kind=options.kind)
     if options.kind not in KINDS:
-        result.add(file_problem("kind.unknown", "unknown kind {value}; use invoices, customers "
-                                "or payments", value=options.kind))
+        result.add(file_problem("kind.unknown", gettext_noop("unknown kind {value}; use invoices, customers "
+                                "or payments"), value=options.kind))
         return result
     try:
         company = company_by_code(options.company)
@@ -133,8 +133,8 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
         result.add(file_problem(exc.code, exc.message))
         return result
     except DatabaseError as exc:
-        result.add(file_problem("database.unavailable", "the database is not ready ({value}); "
-                                "run `cashloop init` first", value=str(exc)[:200]))
+        result.add(file_problem("database.unavailable", gettext_noop("the database is not ready ({value}); "
+                                "run `cashloop init` first"), value=str(exc)[:200]))
         return result
     result.company = company.code
     gc_was_enabled = gc.isenabled()
@@ -142,7 +142,7 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
     try:
         _run(data, company, options, actor, as_of, rejected_path, result)
     except Exception as exc:  # a bug still ends as a reported, saved problem, never a 500
-        result.add(file_problem("import.failed", "the import failed: {value}",
+        result.add(file_problem("import.failed", gettext_noop("the import failed: {value}"),
                                 value=f"{type(exc).__name__}: {exc}"[:500]))
         result.status = "rejected"
         result.created = result.updated = result.unchanged = 0
@@ -162,7 +162,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
         saved = SavedMapping.objects.filter(company=company, kind=options.kind,
                                             name=options.mapping).first()
         if saved is None:
-            result.add(file_problem("mapping.unknown", "no saved {kind} mapping named {value}",
+            result.add(file_problem("mapping.unknown", gettext_noop("no saved {kind} mapping named {value}"),
                                     value=options.mapping, kind=options.kind))
             return
         columns = {**saved.columns, **columns}
@@ -172,7 +172,8 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     currency = currency.strip().upper()
     result.currency = currency
     if not is_currency_code(currency):
-        result.add(file_problem("currency.unknown", "--currency {value} is not an ISO 4217 code",
+        result.add(file_problem("currency.unknown",
+                                gettext_noop("--currency {value} is not an ISO 4217 code"),
                                 value=currency))
         return
     named = frozenset(normalize(c) for c in columns.values())  # --map columns find the header too
@@ -196,8 +197,8 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     for note in parser.notes:
         result.add(note)
     if options.save_mapping and len(options.save_mapping) > 100:
-        result.add(file_problem("mapping.name_too_long", "a mapping name has at most 100 "
-                                "characters: {value}", value=options.save_mapping[:120]))
+        result.add(file_problem("mapping.name_too_long", gettext_noop("a mapping name has at most 100 "
+                                "characters: {value}"), value=options.save_mapping[:120]))
         return
     if options.save_mapping:
         SavedMapping.objects.update_or_create(
@@ -219,7 +220,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
             if failed and not options.skip_bad:
                 transaction.set_rollback(True)
     except DatabaseError as exc:
-        result.add(file_problem("database.refused", "the database refused the import: {value}",
+        result.add(file_problem("database.refused", gettext_noop("the database refused the import: {value}"),
                                 value=str(exc)[:500]))
         result.rejected = max(result.rejected, 1)
         result.created = result.updated = result.unchanged = 0
@@ -228,7 +229,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     result.rejected = len({line for line, _c, _r in rejected_rows})
     if result.rows == 0 and not failed:
         result.add(RowProblem(table.header_line, "", "", "", "file.no_rows",
-                              "the file has a header but no rows to import"))
+                              gettext_noop("the file has a header but no rows to import")))
         return
     if failed and not options.skip_bad:
         result.status = "rejected"

@@ -30,6 +30,7 @@ from cashloop.ledger.queries import documents as q
 from cashloop.ledger.services import allocations, disputes, payments
 from cashloop.ledger.services.invoices import parse_minor
 from cashloop.web.context import page_context
+from cashloop.web.i18n import refusal_text
 
 AMOUNT = r"^\s*\d{1,3}(,?\d{3}){0,4}(\.\d{1,4})?\s*$"  # 1234.5 or 1,234.50
 SORT_CHOICES = [(key, key) for key in q.SORTS]
@@ -116,7 +117,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         try:
             filters = _filters(form, ctx.company.base_currency)
         except Refusal as exc:
-            error = exc.message
+            error = refusal_text(exc)
         else:
             sort = form.cleaned_data.get("sort") or q.DEFAULT_SORT
             page = q.invoice_page(request.user, ctx.company, filters, as_of, sort,
@@ -183,7 +184,7 @@ def _act(request: HttpRequest, number: str, form_class: type[forms.Form], action
             done = action(ctx.company, Actor.of(request.user, "web"), inv, form.cleaned_data)
             messages.success(request, done)
         except Refusal as exc:
-            messages.error(request, exc.message)
+            messages.error(request, refusal_text(exc))
     return redirect("invoice_detail", number=number)
 
 
