@@ -40,22 +40,25 @@ def demo(
     except Refusal as exc:
         fail(exc.message, fmt=fmt)
         return
-    payload = summary(story, written.company.code, written.counts, written.logins)
+    from cashloop.reports.services import aging_report
+
+    # The open total is the one the aging report and the dashboard show (converted per bucket).
+    open_minor = aging_report(written.company, day).total_minor or 0
+    payload = summary(story, written.company.code, written.counts, written.logins, open_minor)
     seconds = time.perf_counter() - started
     emit(fmt, payload, lambda: _print(payload, written.company.name, seconds))
 
 
-def summary(story: Any, code: str, counts: dict[str, int], logins: Any) -> dict[str, Any]:
-    """The command's JSON: counts, open amount in the base currency (at the as-of rate), logins."""
+def summary(story: Any, code: str, counts: dict[str, int], logins: Any,
+            total: int) -> dict[str, Any]:
+    """The command's JSON: counts, open amount in the base currency (as aging shows it), logins."""
     base = story.base_currency
     by_currency = story.open_minor_by_currency()
-    total = by_currency.get(base, 0)
     rates = []
-    for currency, minor in sorted(by_currency.items()):
+    for currency in sorted(by_currency):
         if currency == base:
             continue
         rate = story.latest_rate(currency, base)
-        total += Money(minor, currency).times(rate.rate).minor
         rates.append({"from": currency, "to": base, "rate": str(rate.rate),
                       "date": rate.rate_date.isoformat()})
     return {
