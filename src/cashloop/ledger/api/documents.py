@@ -22,7 +22,7 @@ from cashloop.core.problems import Problem
 from cashloop.ledger.models import Allocation, Company, CreditNote, Dispute, Invoice, Payment
 from cashloop.ledger.queries import documents as q
 from cashloop.ledger.services import allocations as alloc_svc
-from cashloop.ledger.services import credit_notes, disputes, invoices, payments
+from cashloop.ledger.services import checks, credit_notes, disputes, invoices, payments
 from cashloop.ledger.services.companies import company_by_code
 
 router = Router(tags=["invoices"])
@@ -231,7 +231,7 @@ class InvoiceQuery(Schema):
 
 
 def _minor(text: str, currency: str, field: str) -> int:
-    return invoices.parse_minor(text, currency, field)
+    return checks.parse_minor(text, currency, field)
 
 
 def _money(minor: int | None, currency: str) -> str | None:

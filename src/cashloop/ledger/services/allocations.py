@@ -30,7 +30,7 @@ from cashloop.ledger.queries.documents import (
     invoices_in_scope,
     payments_in_scope,
 )
-from cashloop.ledger.services.invoices import check_amount, check_date, invalid
+from cashloop.ledger.services.checks import check_amount, check_date, invalid
 
 
 class OverAllocation(Refusal):

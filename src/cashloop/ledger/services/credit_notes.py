@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, record
@@ -13,7 +13,13 @@ from cashloop.core.problems import NotFound, Refusal
 from cashloop.ledger.models import Company, CreditNote
 from cashloop.ledger.queries.documents import customers_in_scope
 from cashloop.ledger.services.allocations import AllocationLine, apply_lines, lock_credit_note
-from cashloop.ledger.services.invoices import check_amount, check_currency, check_date, check_text
+from cashloop.ledger.services.checks import (
+    check_amount,
+    check_currency,
+    check_date,
+    check_text,
+    create_once,
+)
 
 
 class DuplicateCreditNote(Refusal):
@@ -35,16 +41,11 @@ def create_credit_note(
     customer = customers_in_scope(actor.user, company).filter(code=customer_code).first()
     if customer is None:
         raise NotFound(f"no customer {customer_code}")
-    if CreditNote.objects.filter(company=company, number=number).exists():
-        raise DuplicateCreditNote(f"credit note {number} already exists")
-    try:
-        with transaction.atomic():
-            note = CreditNote.objects.create(
-                company=company, customer=customer, number=number, issue_date=issue_date,
-                amount_minor=amount_minor, currency=currency, reason=reason,
-            )
-    except IntegrityError as exc:
-        raise DuplicateCreditNote(f"credit note {number} already exists") from exc
+    note = create_once(
+        CreditNote, DuplicateCreditNote, f"credit note {number} already exists",
+        {"company": company, "number": number}, customer=customer, issue_date=issue_date,
+        amount_minor=amount_minor, currency=currency, reason=reason,
+    )
     record(actor, company, "credit_note.create", note, None, {
         "customer": customer.code, "issue_date": issue_date, "amount_minor": amount_minor,
         "currency": currency, "reason": reason})

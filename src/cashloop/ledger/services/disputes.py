@@ -12,7 +12,7 @@ from cashloop.audit.services import Actor, record
 from cashloop.core.problems import NotFound, Refusal
 from cashloop.ledger.models import Company, Dispute, Invoice
 from cashloop.ledger.queries.documents import disputes_in_scope, invoices_in_scope
-from cashloop.ledger.services.invoices import check_amount, check_date, check_text, invalid
+from cashloop.ledger.services.checks import check_amount, check_date, check_text, invalid
 
 
 class DisputeClosed(Refusal):

@@ -12,24 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, changed_fields, record
 from cashloop.core.business_calendar import calendar_for
-from cashloop.core.money import allocate, exponent, is_currency_code
-from cashloop.core.problems import Invalid, NotFound, Problem, Refusal
+from cashloop.core.money import allocate
+from cashloop.core.problems import NotFound, Problem, Refusal
 from cashloop.core.terms import PaymentTerms, due_date_for, instalment_schedule, parse_terms
 from cashloop.ledger.models import Company, Contract, Invoice, InvoiceInstalment
 from cashloop.ledger.models import PaymentTerms as StoredTerms
 from cashloop.ledger.queries.documents import customers_in_scope, invoices_in_scope
+from cashloop.ledger.services.checks import (
+    check_amount,
+    check_currency,
+    check_date,
+    check_text,
+    create_once,
+    invalid,
+)
 
-EARLIEST = date(1900, 1, 1)
-LATEST = date(2199, 12, 31)
-MAX_MINOR = 10**15  # far above any invoice, far below BIGINT; keeps arithmetic and SQL safe
 DEFAULT_NET_DAYS = 30
 AUDITED = ("issue_date", "due_date", "amount_minor", "currency", "description", "contract")
 
@@ -40,62 +44,6 @@ class DuplicateNumber(Refusal):
 
 class AmountBelowAllocated(Refusal):
     code = "invoice.amount_below_allocated"
-
-
-def invalid(at_field: str, code: str, message: str, **params: Any) -> Invalid:
-    """An Invalid refusal naming the field, for adapters to show beside it."""
-    problem = Problem(source="request", field=at_field, code=code, message=message,
-                      params=tuple((k, str(v)) for k, v in params.items()))
-    return Invalid(problem.text(), (problem,))
-
-
-def parse_minor(text: str, currency: str, field: str) -> int:
-    """Minor units of a plain amount string ('1234.50'), refusing more decimals than the currency has."""
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-        exp = exponent(currency)
-    except (InvalidOperation, ValueError) as exc:
-        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text) from exc
-    if not value.is_finite() or abs(value) > MAX_MINOR:
-        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text)
-    scaled = value.scaleb(exp)
-    if scaled != scaled.to_integral_value():
-        raise invalid(field, "amount.decimals", "{currency} has {n} decimals", currency=currency, n=exp)
-    return int(scaled)
-
-
-def check_date(field: str, value: date) -> date:
-    if not EARLIEST <= value <= LATEST:
-        raise invalid(field, "date.out_of_range", "{field} must be between {low} and {high}",
-                      field=field, low=EARLIEST, high=LATEST)
-    return value
-
-
-def check_amount(field: str, minor: int) -> int:
-    if isinstance(minor, bool) or not isinstance(minor, int):
-        raise TypeError("amounts are integer minor units")
-    if minor <= 0:
-        raise invalid(field, "amount.not_positive", "{field} must be more than zero", field=field)
-    if minor > MAX_MINOR:
-        raise invalid(field, "amount.too_large", "{field} is too large", field=field)
-    return minor
-
-
-def check_currency(field: str, currency: str) -> str:
-    if not is_currency_code(currency):
-        raise invalid(field, "currency.unknown", "{value} is not an ISO 4217 currency code",
-                      value=currency)
-    return currency
-
-
-def check_text(field: str, value: str, max_length: int, required: bool = False) -> str:
-    value = value.strip()
-    if required and not value:
-        raise invalid(field, "text.required", "{field} is required", field=field)
-    if len(value) > max_length or "\x00" in value:
-        raise invalid(field, "text.invalid", "{field} is too long or has invalid characters",
-                      field=field)
-    return value
 
 
 def core_terms(stored: StoredTerms | None) -> PaymentTerms:
@@ -153,17 +101,12 @@ def create_invoice(
         if terms.instalments:
             schedule = instalment_schedule(terms, issue_date, amount_minor, calendar)
     check_date("due_date", due_date)
-    if Invoice.objects.filter(company=company, number=number).exists():
-        raise DuplicateNumber(f"invoice {number} already exists")
-    try:
-        with transaction.atomic():
-            invoice = Invoice.objects.create(
-                company=company, customer=customer, number=number, issue_date=issue_date,
-                due_date=due_date, amount_minor=amount_minor, currency=currency,
-                description=description, contract=contract,
-            )
-    except IntegrityError as exc:  # a concurrent request created the same number
-        raise DuplicateNumber(f"invoice {number} already exists") from exc
+    invoice = create_once(
+        Invoice, DuplicateNumber, f"invoice {number} already exists",
+        {"company": company, "number": number}, customer=customer, issue_date=issue_date,
+        due_date=due_date, amount_minor=amount_minor, currency=currency,
+        description=description, contract=contract,
+    )
     record(actor, company, "invoice.create", invoice, None, _snapshot(invoice))
     if schedule and all(part > 0 for _, part in schedule):
         made = InvoiceInstalment.objects.bulk_create(

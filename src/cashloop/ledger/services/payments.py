@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from cashloop.accounts.access import require_role, require_write
 from cashloop.accounts.models import Role
@@ -26,7 +26,13 @@ from cashloop.ledger.services.allocations import (
     lock_payment,
     remove_allocations,
 )
-from cashloop.ledger.services.invoices import check_amount, check_currency, check_date, check_text
+from cashloop.ledger.services.checks import (
+    check_amount,
+    check_currency,
+    check_date,
+    check_text,
+    create_once,
+)
 
 REVERSE_ROLES = frozenset({Role.ADMIN, Role.FINANCE_MANAGER})
 
@@ -56,16 +62,11 @@ def create_payment(
     customer = customers_in_scope(actor.user, company).filter(code=customer_code).first()
     if customer is None:
         raise NotFound(f"no customer {customer_code}")
-    if Payment.objects.filter(company=company, reference=reference).exists():
-        raise DuplicateReference(f"payment {reference} already exists")
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                company=company, customer=customer, reference=reference,
-                received_date=received_date, amount_minor=amount_minor, currency=currency,
-            )
-    except IntegrityError as exc:  # a concurrent request recorded the same reference
-        raise DuplicateReference(f"payment {reference} already exists") from exc
+    payment = create_once(
+        Payment, DuplicateReference, f"payment {reference} already exists",
+        {"company": company, "reference": reference}, customer=customer,
+        received_date=received_date, amount_minor=amount_minor, currency=currency,
+    )
     record(actor, company, "payment.create", payment, None, _snapshot(payment))
     payment = lock_payment(actor, company, reference)
     apply_lines(actor, company, payment, allocations, allow_other_customer)

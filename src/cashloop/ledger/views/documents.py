@@ -28,7 +28,7 @@ from cashloop.core.problems import NotFound, Refusal
 from cashloop.ledger.models import Invoice
 from cashloop.ledger.queries import documents as q
 from cashloop.ledger.services import allocations, disputes, payments
-from cashloop.ledger.services.invoices import parse_minor
+from cashloop.ledger.services.checks import parse_minor
 from cashloop.web.context import page_context
 from cashloop.web.i18n import refusal_text
 
