@@ -101,6 +101,7 @@ class Journey:
         page.on("requestfailed", lambda req: self.problems.append(
             f"request failed: {req.method} {req.url} ({req.failure})"))
         page.on("response", self._on_response)
+        page.on("request", self._on_request)
 
     def expect_error_status(self, path: str) -> None:
         """`path` answering 4xx is part of the journey (a refusal the test checks)."""
@@ -117,6 +118,10 @@ class Journey:
             # pages have no icon link, so the browser's /favicon.ico request 404s there too.
             return
         self.problems.append(f"console error on {self.page.url}: {msg.text}")
+
+    def _on_request(self, request: Any) -> None:
+        if not request.url.startswith((self.base_url, "data:", "blob:", "about:")):
+            self.problems.append(f"request off this server (the app must work offline): {request.url}")
 
     def _on_response(self, response: Any) -> None:
         if response.status >= 400 and not self._expected_url(response.url):
