@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -57,8 +56,13 @@ def open_invoices(company: Company, as_of: date, user: User = None) -> list[Quer
     Never settled (the partial index of open items) and settled after `as_of` (the settled-date
     index): each part uses its own index, where one OR would make SQLite scan by issue date.
     """
-    base = Invoice.objects.filter(company=company, issue_date__lte=as_of).filter(
-        customer_scope(user, company, "customer__"))
+    return open_invoices_by_scope(Invoice.objects.filter(company=company).filter(
+        customer_scope(user, company, "customer__")), as_of)
+
+
+def open_invoices_by_scope(invoices: QuerySet[Invoice], as_of: date) -> list[QuerySet[Invoice]]:
+    """`invoices` open on `as_of`, as two disjoint parts (never settled; settled after `as_of`)."""
+    base = invoices.filter(issue_date__lte=as_of)
     return [base.filter(settled_date__isnull=True), base.filter(settled_date__gt=as_of)]
 
 
@@ -115,25 +119,13 @@ def open_amounts_by_bucket(
     return lines, first
 
 
-def _first_on_or_after(column: str, dates: Sequence[date], start: int = 0) -> Case:
-    """Index k of the first date with column ≤ dates[k] (k ≥ start), len(dates) when none."""
+def _bisect_case(column: str, dates: Sequence[date]) -> Case:
+    """Index of the first of ascending `dates` on or after the column's value (as bisect_left),
+    len(dates) when none."""
     return Case(
-        *[When(**{f"{column}__lte": d}, then=Value(k)) for k, d in enumerate(dates) if k >= start],
-        default=Value(len(dates)),
-        output_field=IntegerField(),
+        *[When(**{f"{column}__lte": d}, then=Value(k)) for k, d in enumerate(dates)],
+        default=Value(len(dates)), output_field=IntegerField(),
     )
-
-
-def _whole_company(rows: QuerySet, column: str, company: Company) -> QuerySet:
-    """Rows of `company` when most of them are needed.
-
-    On SQLite the filter is written `company_id + 0 = ?` so that the table is read in order rather
-    than through a company index with a lookup per row (several times slower for most of a
-    table); PostgreSQL keeps the plain filter, whose row estimate lets it hash-aggregate.
-    """
-    if connection.vendor == "sqlite":
-        return rows.annotate(company_key=F(column) + 0).filter(company_key=company.pk)
-    return rows.filter(**{column: company.pk})
 
 
 @dataclass
@@ -152,83 +144,128 @@ def receivables_history(company: Company, dates: Sequence[date], user: User = No
                         ) -> ReceivablesHistory:
     """Everything the metrics need, for ascending `dates` whose last is the as-of date D.
 
-    One pass over the company's invoices, grouped by currency, issue date, the first date on or
-    after settlement and "due on or after D" (a few thousand groups), and one grouped query over
-    the allocations made before settlement. An invoice counts in AR(x) from the first date on or
-    after its issue date until the first on or after its settled date; an allocation before
-    settlement reduces it from the first date on or after both its applied and issue dates.
+    An invoice counts in AR(x) when issued on or before x and not settled by x; AR at each date
+    is a running sum of entries (issue days) less exits (settlement days), with the allocations
+    made before settlement taken off while they apply. Four grouped reads, each from a covering
+    index in the order of its GROUP BY (so SQLite aggregates while it scans, without sorting):
+
+    1. credit sales by issue day and currency (`invoice_by_issue`): the entries, and the sales;
+    2. settled amounts by settlement day and currency (`invoice_by_settlement`): the exits. An
+       invoice settled before its issue day (a data quirk) never counts in AR: it leaves on its
+       issue day instead (read separately, only when there is one);
+    3. invoices open at D by currency and "due on or after D" (the split, and the counts);
+    4. allocations applied before their invoice was settled, from the day they apply (on or
+       after both the allocation and the invoice) until settlement. settled_date is the day of
+       the last allocation (ledger.services), so a settled invoice has such allocations only
+       when it has more than one: those invoices are found first from the allocation index.
     """
     n = len(dates)
-    as_of, first_day = dates[-1], dates[0]
-    issue_index = {}
-    diffs: dict[str, list[int]] = {}
+    as_of = dates[-1]
     history = ReceivablesHistory({d: {} for d in dates}, {}, {}, 0, 0, {})
+    diffs: dict[str, list[int]] = {}
 
-    def add(cur: str, lo: int, hi: int, amount: int, due_later: bool) -> None:
-        if lo >= hi:
-            return
-        diff = diffs.setdefault(cur, [0] * (n + 1))
-        diff[lo] += amount
-        diff[hi] -= amount
-        if hi == n:  # open at D, the last date
-            split = history.not_yet_due if due_later else history.overdue
-            split[cur] = split.get(cur, 0) + amount
+    def diff(cur: str) -> list[int]:
+        return diffs.setdefault(cur, [0] * (n + 1))
 
-    invoices = (
-        _whole_company(Invoice.objects.all(), "company_id", company)
-        .filter(customer_scope(user, company, "customer__"))
-        .annotate(until_k=Case(When(settled_date__isnull=True, then=Value(n)),
-                               default=_first_on_or_after("settled_date", dates)),
-                  due_later=Case(When(due_date__gte=as_of, then=Value(1)), default=Value(0),
-                                 output_field=IntegerField()))
-        .values("currency", "issue_date", "until_k", "due_later")
-        .annotate(amount=Sum("amount_minor"), count=Count("id"))
-        .order_by()
-    )
-    for row in invoices:
-        cur, issued, amount = row["currency"], row["issue_date"], int(row["amount"])
-        if issued > as_of:
-            continue
+    invoices = Invoice.objects.filter(company=company).filter(
+        customer_scope(user, company, "customer__"))
+    sales = (invoices.filter(issue_date__lte=as_of).values("issue_date", "currency")
+             .annotate(amount=Sum("amount_minor")).order_by().values_list("issue_date", "currency",
+                                                                           "amount"))
+    for issued, cur, amount in sales:
         by_day = history.daily_sales.setdefault(cur, {})
-        by_day[issued] = by_day.get(issued, 0) + amount
-        if issued not in issue_index:
-            issue_index[issued] = bisect_left(dates, issued)
-        lo, hi = issue_index[issued], row["until_k"]
-        add(cur, lo, hi, amount, bool(row["due_later"]))
-        if lo < hi == n:
-            history.open_count += row["count"]
-            history.overdue_count += 0 if row["due_later"] else row["count"]
-    partial = (
-        _whole_company(Allocation.objects.all(), "invoice__company_id", company)
-        .annotate(settled_key=Coalesce("invoice__settled_date", Value(date.max)))
-        .filter(invoice__paid_minor__gt=0, applied_date__lte=as_of,
-                settled_key__gt=first_day, applied_date__lt=F("settled_key"))
-        .filter(customer_scope(user, company, "invoice__customer__"))
+        by_day[issued] = by_day.get(issued, 0) + int(amount)
+        diff(cur)[bisect_left(dates, issued)] += int(amount)
+    exits = (
+        invoices.filter(settled_date__lte=as_of).values("settled_date", "currency")
         .annotate(
-            from_k=Case(
-                *[When(Q(applied_date__lte=d) & Q(invoice__issue_date__lte=d), then=Value(k))
-                  for k, d in enumerate(dates)],
-                default=Value(n), output_field=IntegerField(),
-            ),
-            until_k=Case(When(invoice__settled_date__isnull=True, then=Value(n)),
-                         default=_first_on_or_after("invoice__settled_date", dates)),
-            due_later=Case(When(invoice__due_date__gte=as_of, then=Value(1)), default=Value(0),
-                           output_field=IntegerField()),
+            amount=Sum(Case(When(issue_date__lte=F("settled_date"), then=F("amount_minor")),
+                            default=Value(0))),
+            early=Count(Case(When(issue_date__gt=F("settled_date"), then=Value(1)))),
         )
-        .values("invoice__currency", "from_k", "until_k", "due_later")
-        .annotate(amount=Sum("amount_minor"))
-        .order_by()
+        .order_by().values_list("settled_date", "currency", "amount", "early")
     )
-    for row in partial:
-        add(row["invoice__currency"], row["from_k"], row["until_k"], -int(row["amount"]),
-            bool(row["due_later"]))
-    for cur, diff in diffs.items():
+    early_days = []
+    for settled, cur, amount, early in exits:
+        diff(cur)[bisect_left(dates, settled)] -= int(amount or 0)
+        if early:
+            early_days.append(settled)
+    if early_days:
+        quirks = (invoices.filter(settled_date__in=early_days, issue_date__gt=F("settled_date"),
+                                  issue_date__lte=as_of)
+                  .values("issue_date", "currency").annotate(amount=Sum("amount_minor"))
+                  .order_by().values_list("issue_date", "currency", "amount"))
+        for issued, cur, amount in quirks:
+            diff(cur)[bisect_left(dates, issued)] -= int(amount)
+    due_later = Case(When(due_date__gte=as_of, then=Value(1)), default=Value(0),
+                     output_field=IntegerField())
+    # Never settled, and settled after D: two ranges of the settlement index (one OR would make
+    # SQLite read the issue-date index and the table).
+    open_now = [
+        row for part in open_invoices_by_scope(invoices, as_of)
+        for row in part.annotate(due_later=due_later).values("currency", "due_later")
+        .annotate(amount=Sum("amount_minor"), count=Count("id")).order_by()
+        .values_list("currency", "due_later", "amount", "count")
+    ]
+    for cur, later, amount, count in open_now:
+        split = history.not_yet_due if later else history.overdue
+        split[cur] = split.get(cur, 0) + int(amount)
+        history.open_count += count
+        history.overdue_count += 0 if later else count
+    for cur, from_k, until_k, later, amount in _partial_allocations(company, dates, user):
+        if from_k >= until_k:
+            continue
+        d = diff(cur)
+        d[from_k] -= int(amount)
+        d[until_k] += int(amount)
+        if until_k == n:
+            split = history.not_yet_due if later else history.overdue
+            split[cur] = split.get(cur, 0) - int(amount)
+    for cur, d in diffs.items():
         running = 0
-        for k, d in enumerate(dates):
-            running += diff[k]
+        for k, day in enumerate(dates):
+            running += d[k]
             if running:
-                history.ar_at[d][cur] = running
+                history.ar_at[day][cur] = running
     return history
+
+
+def _partial_allocations(company: Company, dates: Sequence[date], user: User
+                         ) -> list[tuple[str, int, int, int, int]]:
+    """(currency, from k, until k, due on or after D, amount) of allocations made before their
+    invoice was settled and still applying on the first date: never-settled invoices with some
+    payment, and settled invoices with more than one allocation."""
+    n = len(dates)
+    as_of, first_day = dates[-1], dates[0]
+    several = (Allocation.objects.values("invoice_id").annotate(count=Count("*"))
+               .filter(count__gt=1).order_by().values("invoice_id"))
+    base = (Allocation.objects.filter(invoice__company=company, applied_date__lte=as_of)
+            .filter(customer_scope(user, company, "invoice__customer__")))
+    parts = [
+        base.filter(invoice__settled_date__isnull=True, invoice__paid_minor__gt=0),
+        base.filter(invoice__settled_date__gt=first_day, invoice_id__in=several,
+                    applied_date__lt=F("invoice__settled_date")),
+    ]
+    out = []
+    for part in parts:
+        grouped = (
+            part.annotate(
+                from_k=Case(
+                    *[When(Q(applied_date__lte=d) & Q(invoice__issue_date__lte=d), then=Value(k))
+                      for k, d in enumerate(dates)],
+                    default=Value(n), output_field=IntegerField(),
+                ),
+                until_k=Case(When(invoice__settled_date__isnull=True, then=Value(n)),
+                             default=_bisect_case("invoice__settled_date", dates)),
+                due_later=Case(When(invoice__due_date__gte=as_of, then=Value(1)),
+                               default=Value(0), output_field=IntegerField()),
+            )
+            .values("invoice__currency", "from_k", "until_k", "due_later")
+            .annotate(amount=Sum("amount_minor")).order_by()
+            .values_list("invoice__currency", "from_k", "until_k", "due_later", "amount")
+        )
+        out.extend(grouped)
+    return out
 
 
 def rate_table(currencies: set[str], until: date) -> RateTable:
