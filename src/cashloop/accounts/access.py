@@ -15,6 +15,7 @@ from cashloop.core.problems import Forbidden
 from cashloop.ledger.models import Company
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.FINANCE_MANAGER, Role.COLLECTOR, Role.SALES_REP})
+AUDIT_READERS = frozenset({Role.ADMIN, Role.FINANCE_MANAGER, Role.AUDITOR})
 
 
 def customer_scope(user: AbstractBaseUser | AnonymousUser | None, company: Company,

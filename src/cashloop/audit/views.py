@@ -18,12 +18,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cashloop.accounts.models import Role
+from cashloop.accounts.access import AUDIT_READERS
 from cashloop.audit.models import AuditEntry
 from cashloop.ledger.models import Company
 from cashloop.web.context import page_context
 
-READERS = frozenset({Role.ADMIN, Role.FINANCE_MANAGER, Role.AUDITOR})
 PAGE_SIZE = 100
 FILTERS = ("object_type", "object_id", "object", "action", "actor", "date_from", "date_to")
 
@@ -59,7 +58,7 @@ def entries(company: Company, params: dict[str, str]) -> QuerySet:
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     ctx = page_context(request)
-    if ctx.role not in READERS:
+    if ctx.role not in AUDIT_READERS:
         raise PermissionDenied(_("Only admins, finance managers and auditors read the audit log."))
     params = {name: request.GET.get(name, "") for name in FILTERS}
     rows = entries(ctx.company, params)

@@ -18,8 +18,14 @@ class PageContext:
 
 
 def page_context(request: HttpRequest) -> PageContext:
+    """The company shown and the user's role, worked out once per request."""
+    cached = getattr(request, "_cashloop_page", None)
+    if cached is not None:
+        return cached
     code = request.GET.get("company") or request.session.get("company")
     company = company_by_code(code)
     if code:
         request.session["company"] = company.code
-    return PageContext(company=company, role=role_of(request.user, company))  # type: ignore[arg-type]
+    ctx = PageContext(company=company, role=role_of(request.user, company))  # type: ignore[arg-type]
+    request._cashloop_page = ctx  # type: ignore[attr-defined]
+    return ctx
