@@ -38,7 +38,7 @@ class MetricsParams(Schema):
 @router.get("/aging", summary="Aging (账龄) as of a date", response=dict[str, Any])
 def aging(request: HttpRequest, params: Query[AgingParams]):  # type: ignore[type-arg]
     """Open amounts by days-overdue bucket; `rows` only with `by`. csv/xlsx download with `format`."""
-    report = services.aging_report(
+    report = services.cached_aging_report(
         company_by_code(params.company), params.as_of or today(),
         services.parse_buckets(params.buckets), params.by, params.currency, request.user,
     )
@@ -61,7 +61,7 @@ def aging(request: HttpRequest, params: Query[AgingParams]):  # type: ignore[typ
 @router.get("/metrics", summary="Collection metrics: DSO, CEI, turnover", response=dict[str, Any])
 def metrics(request: HttpRequest, params: Query[MetricsParams]):  # type: ignore[type-arg]
     """DSO (standard, countback), best possible DSO, ADD, CEI, AR turnover, overdue rates, DSO trend."""
-    result = services.collection_metrics(
+    result = services.cached_collection_metrics(
         company_by_code(params.company), params.as_of or today(), params.period_days,
         params.currency, request.user,
     )

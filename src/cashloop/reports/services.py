@@ -95,3 +95,31 @@ def top_overdue_customers(company: Company, as_of: date, currency: str | None = 
         entry["overdue_minor"] = int(entry["overdue_minor"]) + converted  # type: ignore[call-overload]
     ranked = sorted(totals.values(), key=lambda e: (-int(e["overdue_minor"]), str(e["code"])))  # type: ignore[call-overload]
     return ranked[:limit]
+
+
+# ---- the same reports for pages and the API, cached under the ledger version (reports.cache) ----
+
+def cached_aging_report(company: Company, as_of: date,
+                        buckets: aging.Buckets = aging.DEFAULT_BUCKETS, by: str | None = None,
+                        currency: str | None = None, user: User = None) -> aging.AgingReport:
+    from cashloop.reports.cache import cached
+
+    return cached("aging", company, as_of, (buckets.limits, by, currency), user,
+                  lambda: aging_report(company, as_of, buckets, by, currency, user))
+
+
+def cached_collection_metrics(company: Company, as_of: date, period_days: int = 90,
+                              currency: str | None = None, user: User = None,
+                              ) -> metrics.CollectionMetrics:
+    from cashloop.reports.cache import cached
+
+    return cached("metrics", company, as_of, (period_days, currency), user,
+                  lambda: collection_metrics(company, as_of, period_days, currency, user))
+
+
+def cached_top_overdue_customers(company: Company, as_of: date, currency: str | None = None,
+                                 limit: int = 10, user: User = None) -> list[dict[str, object]]:
+    from cashloop.reports.cache import cached
+
+    return cached("top_overdue", company, as_of, (currency, limit), user,
+                  lambda: top_overdue_customers(company, as_of, currency, limit, user))

@@ -101,7 +101,7 @@ def aging_page(request: HttpRequest) -> HttpResponse:
     currency = request.GET.get("currency") or page.company.base_currency
     error, report, rows, more = None, None, [], 0
     try:
-        report = services.aging_report(page.company, as_of, services.parse_buckets(buckets_text),
+        report = services.cached_aging_report(page.company, as_of, services.parse_buckets(buckets_text),
                                        by, currency, request.user)
     except Refusal as exc:
         error = refusal_text(exc)
@@ -138,7 +138,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         period_days = 90
     error, result, cards, inputs = None, None, [], {}
     try:
-        result = services.collection_metrics(page.company, as_of, period_days, currency,
+        result = services.cached_collection_metrics(page.company, as_of, period_days, currency,
                                              request.user)
     except Refusal as exc:
         error = refusal_text(exc)

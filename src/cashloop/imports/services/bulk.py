@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 # One adapter, identical to the default one Python 3.12 deprecates: dates as ISO text.
@@ -130,6 +130,12 @@ class BulkWriter:
             # PostgreSQL's autovacuum would catch up only later.
             for table in sorted(self._locked):
                 cur.execute(f'ANALYZE "{table}"')
+        if self.vendor == "postgresql":
+            # The reports read covering indexes (index-only scans), which need the visibility
+            # map that only VACUUM writes; autovacuum would get there minutes later. VACUUM
+            # cannot run in a transaction: it runs once the load has committed.
+            tables = sorted(self._locked)
+            transaction.on_commit(lambda: _vacuum(tables))
         self._bulk = False
 
     def execute_many(self, sql: str, params: Sequence[Sequence[object]]) -> None:
@@ -153,6 +159,12 @@ class BulkWriter:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
+
+
+def _vacuum(tables: Sequence[str]) -> None:
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f'VACUUM "{table}"')
 
 
 def update_objects(objects: Sequence[Any], field_names: Sequence[str]) -> None:
