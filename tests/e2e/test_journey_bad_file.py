@@ -43,7 +43,6 @@ def test_bad_date_and_bad_amount_are_named_by_line_and_column_and_nothing_is_sav
     page.set_input_files("#import-form input[name=file]", str(bad))
     page.click("#import-form .filters button[type=submit]")
     page.wait_for_selector("#import-preview table.preview")
-    page.screenshot(path="/tmp/h_e2e/shots/j2-preview.png", full_page=True)
     # The preview already marks the two bad rows by their physical line (header = line 1).
     bad_lines = page.locator("#import-preview table.preview tbody tr.bad td:first-child")
     assert sorted(t.strip() for t in bad_lines.all_inner_texts()) == ["3", "5"]
@@ -51,7 +50,6 @@ def test_bad_date_and_bad_amount_are_named_by_line_and_column_and_nothing_is_sav
     with page.expect_response(lambda r: r.url.endswith(reverse("import_confirm"))):
         page.click(f"#import-preview button[hx-post='{reverse('import_confirm')}']")
     page.wait_for_selector("#import-preview .cards")
-    page.screenshot(path="/tmp/h_e2e/shots/j2-result.png", full_page=True)
     problems = _problems(page, "#import-preview")
     assert ("3", "issue_date", "2026-13-45") in problems
     assert ("5", "amount", "12abc") in problems

@@ -32,7 +32,6 @@ def test_dashboard_of_the_demo_company_tells_its_story_and_leads_to_a_customer(
         journey.goto(reverse("dashboard"))
     page.wait_for_selector("#aging-chart.js-plotly-plot .main-svg")
     page.wait_for_selector("#dso-chart.js-plotly-plot .main-svg")
-    page.screenshot(path="/tmp/h_e2e/shots/j5-dashboard.png", full_page=True)
 
     assert plotly and all(url.startswith(f"{journey.base_url}/static/") and status == 200
                           for url, status in plotly), plotly

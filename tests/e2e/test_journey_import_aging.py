@@ -76,7 +76,6 @@ def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
     page.fill("#import-form input[name=currency]", "USD")
     page.click("#import-form .filters button[type=submit]")
     page.wait_for_selector("#import-preview select[name=map_customer]")
-    page.screenshot(path="/tmp/h_e2e/shots/j1-preview.png", full_page=True)
     for field, column in IBM_MAPPING.items():
         _choose_column(page, field, column)
     for field, column in IBM_MAPPING.items():
@@ -87,7 +86,6 @@ def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
     with page.expect_response(lambda r: r.url.endswith(reverse("import_confirm")), timeout=120_000):
         page.click(f"#import-preview button[hx-post='{reverse('import_confirm')}']")
     page.wait_for_selector("#import-preview .cards")
-    page.screenshot(path="/tmp/h_e2e/shots/j1-result.png", full_page=True)
     cards = page.locator("#import-preview .cards .card .value").all_inner_texts()
     rows, created, updated, unchanged, rejected = (int(v) for v in cards[:5])
     assert (rows, created, updated, unchanged, rejected) == (2466, 2466, 0, 0, 0)
@@ -102,7 +100,6 @@ def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
     # Drawn with the local Plotly, and styled as Plotly styles it (its layers stacked, not spilling
     # over the table): Playwright's click below would also refuse a link covered by a stray layer.
     page.wait_for_selector("#aging-chart .js-plotly-plot .main-svg")
-    page.screenshot(path="/tmp/h_e2e/shots/j1-aging.png", full_page=True)
     assert "as_of=2013-06-30" in page.url and "by=customer" in page.url  # htmx pushed the query
 
     api = page.request.get(f"/api/reports/aging?as_of={AS_OF}&by=customer")
@@ -129,7 +126,6 @@ def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
     with page.expect_navigation():
         first.locator("td a").click()
     assert page.url.endswith(reverse("customer_detail", args=[code]))
-    page.screenshot(path="/tmp/h_e2e/shots/j1-customer.png", full_page=True)
     assert code in page.inner_text("h1")
     # Today (2026) everything in the file is settled: no open items, and the invoices that were
     # open on the aging date appear in the payment history, paid after that date.

@@ -154,10 +154,10 @@ def test_allocation_and_settlement_are_audited_with_before_and_after(company, cu
     made = allocate(A, company, [AllocationLine(inv.number, 5_000)], payment_reference=pay.reference)
     entry = AuditEntry.objects.get(action="allocation.create")
     assert entry.after == {"invoice": inv.number, "payment": pay.reference, "credit_note": None,
-                           "amount_minor": 5_000, "applied_date": D.isoformat()}
+                           "amount_minor": 5_000, "currency": "CNY", "applied_date": D.isoformat()}
     settlement = AuditEntry.objects.get(action="invoice.settlement")
-    assert settlement.before == {"paid_minor": 0, "settled_date": None}
-    assert settlement.after == {"paid_minor": 5_000, "settled_date": D.isoformat()}
+    assert settlement.before == {"paid_minor": 0, "settled_date": None, "currency": "CNY"}
+    assert settlement.after == {"paid_minor": 5_000, "settled_date": D.isoformat(), "currency": "CNY"}
     delete_allocation(A, company, made[0].pk)
     assert AuditEntry.objects.get(action="allocation.delete").before["amount_minor"] == 5_000
 

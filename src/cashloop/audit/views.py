@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cashloop.accounts.access import AUDIT_READERS
 from cashloop.audit.models import AuditEntry
+from cashloop.core.money import format_grouped, is_currency_code
 from cashloop.ledger.models import Company
 from cashloop.web.context import page_context
 
@@ -55,6 +56,21 @@ def entries(company: Company, params: dict[str, str]) -> QuerySet:
     return rows.order_by("-at", "-id")
 
 
+def shown_values(values: dict | None, other: dict | None) -> list[tuple[str, str]]:
+    """An entry's values for people: amounts in minor units shown as money when the currency is known."""
+    if not values:
+        return []
+    currency = values.get("currency") or (other or {}).get("currency")
+    rows = []
+    for key, value in values.items():
+        if (key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool)
+                and isinstance(currency, str) and is_currency_code(currency)):
+            rows.append((key.removesuffix("_minor"), f"{format_grouped(value, currency)} {currency}"))
+        else:
+            rows.append((key, "—" if value is None else str(value)))
+    return rows
+
+
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     ctx = page_context(request)
@@ -69,6 +85,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     count = rows.count()
     pages = max(1, -(-count // PAGE_SIZE))
     shown = list(rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE])
+    for entry in shown:
+        entry.before_rows = shown_values(entry.before, entry.after)
+        entry.after_rows = shown_values(entry.after, entry.before)
     kept = {k: v for k, v in params.items() if v}
     base = AuditEntry.objects.filter(company=ctx.company)
     return render(request, "audit/audit_log.html", {

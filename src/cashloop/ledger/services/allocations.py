@@ -128,8 +128,9 @@ def refresh_settlement(actor: Actor, company: Company, invoice_ids: Iterable[int
         before = {"paid_minor": invoice.paid_minor, "settled_date": invoice.settled_date}
         invoice.paid_minor, invoice.settled_date = result.paid_minor, result.settled_date
         invoice.updated_at = now
-        record(actor, company, "invoice.settlement", invoice, before,
-               {"paid_minor": invoice.paid_minor, "settled_date": invoice.settled_date})
+        record(actor, company, "invoice.settlement", invoice, {**before, "currency": invoice.currency},
+               {"paid_minor": invoice.paid_minor, "settled_date": invoice.settled_date,
+                "currency": invoice.currency})
         changed.append(invoice)
     if changed:
         Invoice.objects.bulk_update(changed, ["paid_minor", "settled_date", "updated_at"])
@@ -196,6 +197,7 @@ def _snapshot(allocation: Allocation) -> dict[str, object]:
         "payment": allocation.payment.reference if allocation.payment_id else None,
         "credit_note": allocation.credit_note.number if allocation.credit_note_id else None,
         "amount_minor": allocation.amount_minor,
+        "currency": allocation.invoice.currency,
         "applied_date": allocation.applied_date,
     }
 
