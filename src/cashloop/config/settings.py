@@ -82,6 +82,28 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_settings()}
+
+
+def _caches(url: str) -> dict[str, dict[str, object]]:
+    """CACHES from CASHLOOP_CACHE_URL: locmem:// (default: this process's memory), dummy://
+    (no caching), file:///dir (shared by processes on one machine) or redis://host:port/db (shared
+    by a team's servers; needs the `redis` package). Report results are cached under the ledger
+    version (reports.cache), so a shared cache never serves figures older than the ledger."""
+    if url.startswith("redis://") or url.startswith("rediss://"):
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                            "LOCATION": url, "TIMEOUT": 3600}}
+    if url.startswith("file://"):
+        return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                            "LOCATION": url.removeprefix("file://"), "TIMEOUT": 3600,
+                            "OPTIONS": {"MAX_ENTRIES": 200}}}
+    if url.startswith("dummy://"):
+        return {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    # A few dozen report results (an aging by customer of 100,000 rows is ~20 MB): bounded.
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                        "LOCATION": "cashloop", "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 32}}}
+
+
+CACHES = _caches(os.environ.get("CASHLOOP_CACHE_URL", "locmem://"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
