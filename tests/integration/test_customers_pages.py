@@ -6,7 +6,7 @@ from django.test import Client, override_settings
 from cashloop.accounts.services import add_user
 from cashloop.audit.models import AuditEntry
 from cashloop.ledger.models import Contact, Customer, Dispute, Invoice
-from tests.integration.test_customers_queries import AS_OF, direct_balances, make_book
+from tests.integration.test_customers_queries import AS_OF, direct_balances, direct_open_as_of, make_book
 
 pytestmark = pytest.mark.usefixtures("fixed_today")
 
@@ -78,7 +78,7 @@ def test_customer_page_shows_open_items_aging_contacts_disputes(company, boss):
     for text in ("Open items", "Aging", "Payment history", "刘洋", "短货", inv.number, "Average days late",
                  'class="edit"'):
         assert text in html, text
-    open_minor = direct_balances(company, AS_OF)["C04"][0]
+    open_minor = direct_open_as_of(company, AS_OF)["C04"][0]
     assert f"{open_minor // 100:,}.{open_minor % 100:02d}" in html
 
 

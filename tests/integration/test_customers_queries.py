@@ -6,6 +6,7 @@ import pytest
 
 from cashloop.accounts.services import add_user
 from cashloop.ledger.models import Allocation, Company, Contact, Customer, Invoice, Payment, SalesRep
+from cashloop.ledger.queries import customer_detail as detail_q
 from cashloop.ledger.queries import customers as q
 
 AS_OF = date(2024, 6, 30)
@@ -46,6 +47,20 @@ def direct_balances(company: Company, as_of: date) -> dict[str, tuple[int, int]]
             continue
         open_, overdue = out.get(inv.customer.code, (0, 0))
         amount = inv.amount_minor - inv.paid_minor
+        out[inv.customer.code] = (open_ + amount, overdue + (amount if inv.due_date < as_of else 0))
+    return out
+
+
+def direct_open_as_of(company: Company, as_of: date) -> dict[str, tuple[int, int]]:
+    """Per customer (open, overdue) on `as_of` as the aging report counts it: issued by then, not
+    settled by then (these fixtures record payments on the invoice, not as allocations)."""
+    out: dict[str, tuple[int, int]] = {}
+    for inv in Invoice.objects.select_related("customer").filter(company=company):
+        if inv.issue_date > as_of or (inv.settled_date is not None and inv.settled_date <= as_of):
+            continue
+        later = sum(a.amount_minor for a in inv.allocations.all() if a.applied_date > as_of)
+        amount = inv.amount_minor - inv.paid_minor + later
+        open_, overdue = out.get(inv.customer.code, (0, 0))
         out[inv.customer.code] = (open_ + amount, overdue + (amount if inv.due_date < as_of else 0))
     return out
 
@@ -164,7 +179,7 @@ def test_customer_aging_buckets_add_up_and_use_due_date_edges(company):
     for days, amount in ((-5, 1), (0, 2), (1, 4), (30, 8), (31, 16), (60, 32), (61, 64), (90, 128),
                          (91, 256), (400, 512)):
         make_invoice(company, c, f"A{days}", amount, AS_OF - timedelta(days=days))
-    aging = q.customer_aging(company, c, AS_OF)
+    aging = detail_q.customer_aging(company, c, AS_OF)
     assert len(aging) == 1
     assert [b.amount_minor for b in aging[0].buckets] == [3, 12, 48, 192, 768]
     assert aging[0].total_minor == 1023
@@ -176,7 +191,7 @@ def test_days_late_plain_and_weighted(company):
     make_invoice(company, c, "E", 300, due, paid=300, settled=due - timedelta(days=3))  # early: 0
     make_invoice(company, c, "L10", 100, due, paid=100, settled=due + timedelta(days=10))
     make_invoice(company, c, "L40", 100, due, paid=100, settled=due + timedelta(days=40))
-    late = q.days_late(company, c, "CNY")
+    late = detail_q.days_late(company, c, "CNY")
     assert late.invoice_count == 3
     assert str(late.average_days) == "16.7"  # (0 + 10 + 40) / 3
     assert str(late.weighted_days) == "10.0"  # (300×0 + 100×10 + 100×40) / 500
@@ -191,11 +206,11 @@ def test_customer_detail_collects_page_parts_in_few_queries(company, django_asse
     Allocation.objects.create(company=company, invoice=inv, payment=pay, amount_minor=100,
                               applied_date=AS_OF)
     with django_assert_max_num_queries(10):
-        detail = q.customer_detail(company, c, AS_OF)
+        detail = detail_q.customer_detail(company, c, AS_OF)
         assert [a.invoice.number for p in detail.payments for a in p.allocations.all()] == [inv.number]
-    expected = direct_balances(company, AS_OF)["C04"]
+    expected = direct_open_as_of(company, AS_OF)["C04"]
     assert (detail.open_minor, detail.overdue_minor) == expected
-    assert detail.open_items_count == 4
+    assert detail.open_items_count == 3  # the fourth open invoice is issued after AS_OF
     assert [x.name for x in detail.contacts] == ["刘洋"]
 
 
@@ -208,3 +223,25 @@ def test_balance_sort_with_overdue_filter_matches_code_sort(company, has_overdue
             company, None, q.CustomerFilters(has_overdue=has_overdue, sort=sort, limit=500), AS_OF)
         assert by_balance.count == by_code.count
         assert sorted(r.code for r in by_balance.rows) == [r.code for r in by_code.rows], sort
+
+
+def test_customer_page_as_of_a_past_date_shows_what_was_open_then(company):
+    c = Customer.objects.create(company=company, code="P1", name="Past", currency="CNY")
+    inv = make_invoice(company, c, "PAST-1", 50_000, AS_OF - timedelta(days=30), paid=50_000,
+                       settled=AS_OF - timedelta(days=5))
+    pay = Payment.objects.create(company=company, customer=c, reference="PP1", amount_minor=50_000,
+                                 received_date=AS_OF - timedelta(days=20), currency="CNY")
+    Allocation.objects.create(company=company, invoice=inv, payment=pay, amount_minor=20_000,
+                              applied_date=AS_OF - timedelta(days=20))
+    Allocation.objects.create(company=company, invoice=inv, payment=pay, amount_minor=30_000,
+                              applied_date=AS_OF - timedelta(days=5))
+
+    then = detail_q.customer_detail(company, c, AS_OF - timedelta(days=10))
+    assert [(i.number, i.open_minor, i.days_overdue) for i in then.open_items] == [("PAST-1", 30_000, 20)]
+    assert (then.open_minor, then.overdue_minor) == (30_000, 30_000)
+    assert [b.amount_minor for b in then.aging[0].buckets] == [0, 30_000, 0, 0, 0]
+
+    now = detail_q.customer_detail(company, c, AS_OF)
+    assert now.open_items == [] and now.open_minor == 0
+    before_issue = detail_q.customer_detail(company, c, inv.issue_date - timedelta(days=1))
+    assert before_issue.open_items == [] and before_issue.payments == []

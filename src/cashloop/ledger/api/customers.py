@@ -15,6 +15,7 @@ from cashloop.audit.services import Actor
 from cashloop.config.clock import today
 from cashloop.core.money import format_minor
 from cashloop.ledger.models import Company, Contact, Contract
+from cashloop.ledger.queries import customer_detail as customer_page
 from cashloop.ledger.queries import customers as queries
 from cashloop.ledger.services import customers as services
 from cashloop.ledger.services.companies import default_company
@@ -256,7 +257,7 @@ def _contract_out(contract: Contract) -> dict[str, Any]:
 
 def _detail_out(company: Company, request: HttpRequest, code: str) -> dict[str, Any]:
     customer = services.customer_for(company, code, request.user)
-    detail = queries.customer_detail(company, customer, today())
+    detail = customer_page.customer_detail(company, customer, today())
     row = queries.CustomerRow(
         code=customer.code, name=customer.name, tax_id=customer.tax_id, industry=customer.industry,
         country=customer.country, currency=detail.currency,

@@ -23,7 +23,6 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -32,16 +31,11 @@ from django.db.models import (
 )
 
 from cashloop.accounts.access import customer_scope
-from cashloop.core import aging
 from cashloop.ledger.models import (
-    Allocation,
     Company,
-    Contact,
     Contract,
     Customer,
-    Dispute,
     Invoice,
-    Payment,
     SalesRep,
 )
 
@@ -262,163 +256,6 @@ def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
 
 
 # ---- one customer ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AgingBucket:
-    label: str
-    from_days: int | None
-    to_days: int | None
-    amount_minor: int
-
-
-@dataclass(frozen=True)
-class CustomerAging:
-    currency: str
-    buckets: list[AgingBucket]
-
-    @property
-    def total_minor(self) -> int:
-        return sum(b.amount_minor for b in self.buckets)
-
-
-@dataclass(frozen=True)
-class DaysLate:
-    """Lateness of settled invoices: days late = max(0, settled_date − due_date).
-
-    `average_days` is the plain mean over invoices; `weighted_days` weights each invoice by its
-    amount (Σ amount × days late / Σ amount), so large late invoices count more.
-    """
-
-    invoice_count: int
-    average_days: Decimal | None
-    weighted_days: Decimal | None
-
-
-@dataclass(frozen=True)
-class OpenItem:
-    number: str
-    issue_date: date
-    due_date: date
-    currency: str
-    amount_minor: int
-    paid_minor: int
-    is_disputed: bool
-    days_overdue: int  # as_of − due_date; ≤ 0 means not yet due
-
-    @property
-    def open_minor(self) -> int:
-        return self.amount_minor - self.paid_minor
-
-
-@dataclass
-class CustomerDetail:
-    customer: Customer
-    as_of: date
-    currency: str
-    aging: list[CustomerAging]
-    open_items: list[OpenItem]
-    open_items_count: int
-    payments: list[Payment]
-    contacts: list[Contact]
-    contracts: list[Contract]
-    disputes: list[Dispute]
-    days_late: DaysLate
-    open_minor: int = 0
-    overdue_minor: int = 0
-    credit_limit_minor: int | None = None
-
-    @property
-    def credit_use_pct(self) -> Decimal | None:
-        if not self.credit_limit_minor:
-            return None
-        ratio = Decimal(self.open_minor) * 100 / Decimal(self.credit_limit_minor)
-        return ratio.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def customer_aging(company: Company, customer: Customer, as_of: date,
-                   buckets: aging.Buckets = aging.DEFAULT_BUCKETS) -> list[CustomerAging]:
-    """The customer's open invoices by aging bucket, per currency, in one grouped query.
-
-    Buckets and their due-date edges come from `core.aging` (due today is not yet due).
-    """
-    edges = buckets.due_date_edges(as_of)
-    sums = {}
-    for i in range(len(buckets.buckets)):
-        cond = Q()
-        if i < len(edges):
-            cond &= Q(due_date__gte=edges[i])
-        if i > 0:
-            cond &= Q(due_date__lt=edges[i - 1])
-        sums[f"b{i}"] = Sum(Case(When(cond, then=_open_amount()), default=Value(0),
-                                 output_field=IntegerField()))
-    grouped = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
-               .values("currency").annotate(**sums).order_by("currency"))
-    return [
-        CustomerAging(g["currency"], [
-            AgingBucket(b.label, b.from_days, b.to_days, g[f"b{i}"] or 0)
-            for i, b in enumerate(buckets.buckets)
-        ])
-        for g in grouped
-    ]
-
-
-def days_late(company: Company, customer: Customer, currency: str) -> DaysLate:
-    """Average days late over the customer's settled invoices in `currency` (see DaysLate)."""
-    settled = (Invoice.objects.filter(company=company, customer=customer, currency=currency,
-                                      settled_date__isnull=False)
-               .values_list("due_date", "settled_date", "amount_minor"))
-    count = days_total = weighted_total = amount_total = 0
-    # Date differences are taken here rather than in SQL, which differs between databases.
-    for due, settled_on, amount in settled.iterator(chunk_size=5000):
-        late = max(0, (settled_on - due).days)
-        count += 1
-        days_total += late
-        weighted_total += late * amount
-        amount_total += amount
-    if not count:
-        return DaysLate(0, None, None)
-    tenth = Decimal("0.1")
-    return DaysLate(
-        count,
-        (Decimal(days_total) / count).quantize(tenth, rounding=ROUND_HALF_UP),
-        (Decimal(weighted_total) / amount_total).quantize(tenth, rounding=ROUND_HALF_UP),
-    )
-
-
-def customer_detail(company: Company, customer: Customer, as_of: date) -> CustomerDetail:
-    """Everything the customer page shows; the customer was already looked up within scope."""
-    currency = customer.currency or company.base_currency
-    aging = customer_aging(company, customer, as_of)
-    mine = next((a for a in aging if a.currency == currency), None)
-    open_minor = mine.total_minor if mine else 0
-    overdue_minor = sum(b.amount_minor for b in mine.buckets if b.from_days) if mine else 0
-    open_rows = (Invoice.objects.filter(company=company, customer=customer, settled_date__isnull=True)
-                 .order_by("due_date", "number"))
-    open_items = [
-        OpenItem(*values, days_overdue=(as_of - values[2]).days)
-        for values in open_rows.values_list(
-            "number", "issue_date", "due_date", "currency", "amount_minor", "paid_minor",
-            "is_disputed")[:OPEN_ITEMS_SHOWN]
-    ]
-    open_count = len(open_items) if len(open_items) < OPEN_ITEMS_SHOWN else open_rows.count()
-    allocations = Allocation.objects.select_related("invoice").order_by("applied_date", "pk")
-    payments = list(
-        Payment.objects.filter(company=company, customer=customer)
-        .prefetch_related(Prefetch("allocations", queryset=allocations))
-        .order_by("-received_date", "-pk")[:PAYMENTS_SHOWN]
-    )
-    return CustomerDetail(
-        customer=customer, as_of=as_of, currency=currency, aging=aging,
-        open_items=open_items, open_items_count=open_count, payments=payments,
-        contacts=list(customer.contacts.order_by("-is_primary", "name", "pk")),
-        contracts=list(customer.contracts.select_related("payment_terms").order_by("number")),
-        disputes=list(Dispute.objects.filter(company=company, invoice__customer=customer)
-                      .select_related("invoice").order_by("-opened_date", "-pk")),
-        days_late=days_late(company, customer, currency),
-        open_minor=open_minor, overdue_minor=overdue_minor,
-        credit_limit_minor=customer.credit_limit_minor,
-    )
-
 
 def contracts_for(company: Company, user: Any, customer_code: str = "", limit: int = 100,
                   offset: int = 0) -> tuple[int, list[Contract]]:

@@ -8,6 +8,7 @@ no edit controls and their POSTs are refused (403).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +29,7 @@ from cashloop.config.clock import today
 from cashloop.core.money import format_minor
 from cashloop.core.problems import Forbidden, Invalid, NotFound
 from cashloop.ledger.models import Company, Customer, PaymentTerms, SalesRep
+from cashloop.ledger.queries import customer_detail as customer_page
 from cashloop.ledger.queries import customers as queries
 from cashloop.ledger.services import customers as services
 from cashloop.web.context import PageContext, page_context
@@ -104,6 +106,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _as_of(request: HttpRequest) -> date:
+    """The page's as-of date (`?as_of=YYYY-MM-DD`, as the aging report's drill-down passes it)."""
+    try:
+        return date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return today()
+
+
 def _customer_or_404(ctx: PageContext, request: HttpRequest, code: str) -> Customer:
     try:
         return services.customer_for(ctx.company, code, request.user)
@@ -115,7 +125,7 @@ def _customer_or_404(ctx: PageContext, request: HttpRequest, code: str) -> Custo
 def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
     ctx = page_context(request)
     customer = _customer_or_404(ctx, request, code)
-    detail = queries.customer_detail(ctx.company, customer, today())
+    detail = customer_page.customer_detail(ctx.company, customer, _as_of(request))
     return render(request, "ledger/customer_detail.html", {
         "page": ctx, "customer": customer, "detail": detail, "can_write": ctx.role in WRITE_ROLES,
         "can_audit": ctx.role in AUDIT_READERS,
