@@ -198,7 +198,7 @@ def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], re
         return
     code, _o, err, _s, _r = run_command([CASHLOOP, "user", "add", BENCH_USER, "--role", "admin",
                                          "--password", BENCH_PASSWORD], env)
-    if code != 0:
+    if code != 0 and "exist" not in err + _o:  # --pages-only: the login is already there
         steps.append(Step("pages", note=f"skipped: cannot add a login: {err.strip()[-200:]}"))
         return
     port = free_port()
@@ -261,12 +261,20 @@ def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], re
 def bench_database(db: str, args: argparse.Namespace, invoices_csv: Path, customers_csv: Path,
                    as_of: date) -> list[Step]:
     data_dir = Path(args.data_dir) / db
-    url = fresh_database(db, args.pg_url, data_dir)
+    if args.pages_only:
+        url = f"sqlite:///{data_dir / 'bench.db'}" if db == "sqlite" else args.pg_url
+    else:
+        url = fresh_database(db, args.pg_url, data_dir)
     env = {**os.environ, "CASHLOOP_DATA_DIR": str(data_dir), "CASHLOOP_DATABASE_URL": url,
            "CASHLOOP_TODAY": as_of.isoformat()}
+    if args.uncached:  # every page computes its reports (reports.cache stores nothing)
+        env["CASHLOOP_CACHE_URL"] = "dummy://"
     print(f"\n== {db}: {url}", flush=True)
     commands = available_commands(env)
     steps: list[Step] = []
+    if args.pages_only:
+        measure_pages(steps, env, commands, args.repeat, "CUST000001")
+        return steps
     timed(steps, "startup (cashloop --help)", [CASHLOOP, "--help"], env, "init", commands)
     timed(steps, "init", [CASHLOOP, "init", "--company", "BENCH", "--format", "json"], env, "init",
           commands)
@@ -371,6 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="requests per page (median)")
     parser.add_argument("--reimport", action="store_true", help="also time importing the file again")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pages-only", action="store_true",
+                        help="only the pages, on the databases a previous run left in --data-dir")
+    parser.add_argument("--uncached", action="store_true",
+                        help="serve with CASHLOOP_CACHE_URL=dummy:// (every page computes afresh)")
     parser.add_argument("--results", type=Path, default=OUT / "results.json")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -379,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     invoices_csv = OUT / f"invoices_{args.invoices}.csv"
     customers_csv = OUT / f"customers_{customers}.csv"
     print(f"generating {args.invoices:,} invoices, {customers:,} customers …", flush=True)
-    code, _out, err, gen_seconds, gen_rss = run_command(
+    code, _out, err, gen_seconds, gen_rss = (0, "", "", 0.0, 0.0) if args.pages_only else run_command(
         [sys.executable, str(HERE / "generate.py"), "--invoices", str(args.invoices), "--customers",
          str(customers), "--out", str(invoices_csv), "--customers-out", str(customers_csv),
          "--seed", str(args.seed), "--as-of", as_of.isoformat()], dict(os.environ))
