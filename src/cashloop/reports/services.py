@@ -104,8 +104,11 @@ def cached_aging_report(company: Company, as_of: date,
                         currency: str | None = None, user: User = None) -> aging.AgingReport:
     from cashloop.reports.cache import cached
 
-    return cached("aging", company, as_of, (buckets.limits, by, currency), user,
-                  lambda: aging_report(company, as_of, buckets, by, currency, user))
+    # The key names the reporting currency itself, so that "default" and the base currency spelt
+    # out (the dashboard and the aging page) share one result.
+    code = reporting_currency(company, currency)
+    return cached("aging", company, as_of, (buckets.limits, check_by(by), code), user,
+                  lambda: aging_report(company, as_of, buckets, by, code, user))
 
 
 def cached_collection_metrics(company: Company, as_of: date, period_days: int = 90,
@@ -113,13 +116,15 @@ def cached_collection_metrics(company: Company, as_of: date, period_days: int = 
                               ) -> metrics.CollectionMetrics:
     from cashloop.reports.cache import cached
 
-    return cached("metrics", company, as_of, (period_days, currency), user,
-                  lambda: collection_metrics(company, as_of, period_days, currency, user))
+    code = reporting_currency(company, currency)
+    return cached("metrics", company, as_of, (period_days, code), user,
+                  lambda: collection_metrics(company, as_of, period_days, code, user))
 
 
 def cached_top_overdue_customers(company: Company, as_of: date, currency: str | None = None,
                                  limit: int = 10, user: User = None) -> list[dict[str, object]]:
     from cashloop.reports.cache import cached
 
-    return cached("top_overdue", company, as_of, (currency, limit), user,
-                  lambda: top_overdue_customers(company, as_of, currency, limit, user))
+    code = reporting_currency(company, currency)
+    return cached("top_overdue", company, as_of, (code, limit), user,
+                  lambda: top_overdue_customers(company, as_of, code, limit, user))

@@ -108,7 +108,9 @@ def _aging_for_page(company: Company, as_of: date, buckets: core_aging.Buckets, 
                    else list(report.rows))
         return replace(report, rows=tuple(ordered[:PAGE_ROWS])), max(0, len(ordered) - PAGE_ROWS)
 
-    return cached("aging_page", company, as_of, (buckets.limits, by, currency, PAGE_ROWS), user,
+    options = (buckets.limits, services.check_by(by), services.reporting_currency(company, currency),
+               PAGE_ROWS)
+    return cached("aging_page", company, as_of, options, user,
                   compute)
 
 
