@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import django
 import typer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cashloop.config.settings")
+# Commands other than `serve` show no pages: they start ~0.1 s faster without the admin's
+# autodiscovery and the API docs app (settings read this flag once, while Django sets up).
+_lean = len(sys.argv) < 2 or sys.argv[1] != "serve"
+if _lean:
+    os.environ["CASHLOOP_LEAN_APPS"] = "1"
 django.setup()
+if _lean:
+    os.environ.pop("CASHLOOP_LEAN_APPS", None)
 
 from cashloop.config import admin_cli  # noqa: E402  (needs Django set up)
 from cashloop.config.cli_mounts import mount_all  # noqa: E402

@@ -48,6 +48,13 @@ INSTALLED_APPS = [
     "cashloop.web",
 ]
 
+if os.environ.get("CASHLOOP_LEAN_APPS") == "1":  # CLI commands that serve no pages
+    INSTALLED_APPS = [
+        "django.contrib.admin.apps.SimpleAdminConfig" if app == "django.contrib.admin" else app
+        for app in INSTALLED_APPS
+        if app != "ninja"
+    ]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
