@@ -104,3 +104,25 @@ def test_cached_results_equal_fresh_ones_and_respect_the_scope(company, client):
     # A sales rep with no customers sees nothing, even right after the admin's figures.
     assert services.cached_aging_report(company, as_of, user=rep).to_json()["total"] == "0.00"
     assert services.cached_aging_report(company, as_of).to_json()["total"] == "100.00"
+
+
+def test_a_shared_redis_cache_follows_the_ledger_too(company, client, settings):
+    """A team's servers share Redis (CASHLOOP_CACHE_URL=redis://…): still never a stale figure."""
+    from cashloop.config.settings import _caches
+
+    settings.CACHES = _caches("redis://127.0.0.1:6379/15")
+    from django.core.cache import caches
+
+    shared = caches["default"]
+    shared.clear()  # .ci/run starts the Redis server
+    assert shared.__class__.__name__ == "RedisCache"
+    assert _dashboard(client)[0] == "100.00"
+    assert _dashboard(client)[0] == "100.00"  # the second answer comes from Redis
+    import redis
+
+    assert redis.Redis(host="127.0.0.1", port=6379, db=15).dbsize() > 0
+    create_payment(SYSTEM_CLI, company, reference="P9", customer_code="C001", received_date=D,
+                   amount_minor=4_000, currency="CNY",
+                   allocations=[AllocationLine("INV-1", 4_000)])
+    assert _dashboard(client)[0] == "60.00"
+    shared.clear()
