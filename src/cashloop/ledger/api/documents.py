@@ -37,6 +37,8 @@ AmountText = Annotated[str, Field(max_length=18, pattern=AMOUNT, examples=["1234
 Currency = Annotated[str, Field(pattern=CURRENCY, min_length=3, max_length=3, examples=["CNY"])]
 Note = Annotated[str, Field(max_length=500, pattern=FREE_TEXT)]
 CompanyCode = Query(None, max_length=32, pattern=TEXT, description="company code (default company)")
+PageLimit = Query(50, ge=1, le=q.MAX_LIMIT)
+PageOffset = Query(0, ge=0, le=10_000_000)
 
 
 class ProblemOut(Schema):
@@ -375,8 +377,8 @@ def update_invoice(request: HttpRequest, body: InvoicePatch,
 
 @router.get("/payments", response={200: PaymentListOut, **ERRORS})
 def list_payments(request: HttpRequest, customer: Code | None = None,
-                  unallocated: bool = False, limit: int = Query(50, ge=1, le=q.MAX_LIMIT),
-                  offset: int = Query(0, ge=0, le=10_000_000), company: str | None = CompanyCode):
+                  unallocated: bool = False, limit: int = PageLimit,
+                  offset: int = PageOffset, company: str | None = CompanyCode):
     co, actor = _ctx(request, company)
     count, items = q.payment_list(actor.user, co, customer, unallocated, limit, offset)
     return {"count": count, "items": [payment_json(p, p.allocated_minor) for p in items]}
@@ -413,8 +415,8 @@ def delete_payment(request: HttpRequest, reference: str = Path(..., max_length=1
 @router.get("/allocations", response={200: AllocationListOut, **ERRORS})
 def list_allocations(request: HttpRequest, invoice: Code | None = None,
                      payment: Reference | None = None, credit_note: Code | None = None,
-                     limit: int = Query(50, ge=1, le=q.MAX_LIMIT),
-                     offset: int = Query(0, ge=0, le=10_000_000), company: str | None = CompanyCode):
+                     limit: int = PageLimit,
+                     offset: int = PageOffset, company: str | None = CompanyCode):
     co, actor = _ctx(request, company)
     count, items = q.allocation_list(actor.user, co, invoice, payment, credit_note, limit, offset)
     return {"count": count, "items": [allocation_json(a) for a in items]}
@@ -441,8 +443,8 @@ def delete_allocation(request: HttpRequest, allocation_id: int = Path(..., ge=1,
 
 @router.get("/credit-notes", response={200: CreditNoteListOut, **ERRORS})
 def list_credit_notes(request: HttpRequest, customer: Code | None = None,
-                      limit: int = Query(50, ge=1, le=q.MAX_LIMIT),
-                      offset: int = Query(0, ge=0, le=10_000_000), company: str | None = CompanyCode):
+                      limit: int = PageLimit,
+                      offset: int = PageOffset, company: str | None = CompanyCode):
     co, actor = _ctx(request, company)
     count, items = q.credit_note_list(actor.user, co, customer, limit, offset)
     return {"count": count, "items": [credit_note_json(c, c.allocated_minor) for c in items]}
