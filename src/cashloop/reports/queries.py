@@ -24,7 +24,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -33,12 +32,20 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 
 from cashloop.accounts.access import customer_scope
 from cashloop.core.aging import OpenAmount
 from cashloop.core.fx import Rate, RateTable
-from cashloop.ledger.models import Allocation, Company, Customer, ExchangeRate, Invoice
+from cashloop.ledger.models import (
+    Allocation,
+    Company,
+    Customer,
+    ExchangeRate,
+    Invoice,
+    ReceivableDay,
+)
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -66,6 +73,27 @@ def open_invoices_by_scope(invoices: QuerySet[Invoice], as_of: date) -> list[Que
     return [base.filter(settled_date__isnull=True), base.filter(settled_date__gt=as_of)]
 
 
+def allocations_after(company: Company, as_of: date) -> bool:
+    """Whether any allocation of the company applies after `as_of` (from the daily flows: an
+    allocation leaves AR on or after its applied date, and collected amounts are positive)."""
+    return ReceivableDay.objects.filter(company_id=company.pk, day__gt=as_of,
+                                        collected_minor__gt=0).exists()
+
+
+def open_items(company: Company, as_of: date, user: User = None,
+               ) -> tuple[list[QuerySet[Invoice]], Case | CombinedExpression]:
+    """The invoices open on `as_of` (as open_invoices) and the expression of their open amount.
+
+    With no allocation applied after `as_of` (as of today, usually) nothing is settled after it
+    either, so only the never-settled part is read, and its open amount is the amount less what
+    is paid to date, without a lookup per paid invoice.
+    """
+    parts = open_invoices(company, as_of, user)
+    if allocations_after(company, as_of):
+        return parts, open_minor_expression(as_of)
+    return parts[:1], F("amount_minor") - F("paid_minor")
+
+
 def open_minor_expression(as_of: date) -> Case:
     """Open amount as of `as_of` of each invoice row, in its own minor units."""
     later = (
@@ -80,46 +108,51 @@ def open_minor_expression(as_of: date) -> Case:
     )
 
 
-def bucket_expression(edges: Sequence[date]) -> Case:
-    """Bucket index from the due-date edges the core computed (see aging.Buckets.due_date_edges)."""
-    return Case(
-        *[When(due_date__gte=edge, then=Value(i)) for i, edge in enumerate(edges)],
-        default=Value(len(edges)),
-        output_field=IntegerField(),
-    )
+def bucket_conditions(edges: Sequence[date]) -> list[Q]:
+    """One condition on the due date per bucket, from the edges the core computed
+    (aging.Buckets.due_date_edges): bucket 0 is due ≥ edges[0], bucket k edges[k] ≤ due < edges[k-1],
+    the last due < edges[-1]."""
+    conditions = [Q(due_date__gte=edges[0])]
+    conditions += [Q(due_date__lt=edges[k - 1], due_date__gte=edges[k]) for k in range(1, len(edges))]
+    return [*conditions, Q(due_date__lt=edges[-1])]
 
 
 def open_amounts_by_bucket(
     company: Company, as_of: date, edges: Sequence[date], by: str | None = None, user: User = None,
-) -> tuple[list[OpenAmount], date | None]:
-    """Open amount and count per currency (and `by` key) and bucket, and the oldest open issue date
-    (None with `by`: it is read only where the groups are few).
+) -> list[OpenAmount]:
+    """Open amount and count per currency (and `by` key) and bucket.
 
-    By customer, the invoices are grouped by customer id from the settlement index alone and the
-    codes and names read once afterwards (a join per open invoice costs several times more).
+    One row per currency (and key) with a sum and a count per bucket: grouped by currency alone,
+    SQLite aggregates in the order of the settlement index instead of sorting. By customer, the
+    invoices are grouped by customer id from that index alone and the codes and names read once
+    afterwards (a join per open invoice costs several times more).
     """
     by_customer = by == "customer"
     key_cols = ("who",) if by_customer else BY_COLUMNS.get(by or "", ())
+    parts, open_minor = open_items(company, as_of, user)
+    conditions = bucket_conditions(edges)
+    sums = {f"amount_{k}": Sum(Case(When(cond, then=open_minor), default=None))
+            for k, cond in enumerate(conditions)}
+    counts = {f"count_{k}": Count(Case(When(cond, then=Value(1)), default=None))
+              for k, cond in enumerate(conditions)}
     cells: dict[tuple, list] = {}
-    first = None
-    for part in open_invoices(company, as_of, user):
+    for part in parts:
         grouped = (
-            part.annotate(bucket=bucket_expression(edges), open_minor=open_minor_expression(as_of),
-                          who=F("customer_id") + 0)
-            .values("currency", "bucket", *dict.fromkeys(key_cols))
-            .annotate(amount=Sum("open_minor"), count=Count("id"))
+            part.annotate(who=F("customer_id") + 0)
+            .values("currency", *dict.fromkeys(key_cols))
+            .annotate(**sums, **counts)
             .order_by()
         )
-        if not key_cols:
-            grouped = grouped.annotate(first_issue=Min("issue_date"))
         for row in grouped:
             key = row[key_cols[0]] if key_cols else None
             name = row[key_cols[1]] if key_cols and not by_customer else None
-            cell = cells.setdefault((key or None, row["currency"], row["bucket"]), [name, 0, 0])
-            cell[1] += int(row["amount"] or 0)
-            cell[2] += row["count"]
-            if not key_cols and (first is None or row["first_issue"] < first):
-                first = row["first_issue"]
+            for bucket in range(len(conditions)):
+                count = row[f"count_{bucket}"]
+                if not count:
+                    continue
+                cell = cells.setdefault((key or None, row["currency"], bucket), [name, 0, 0])
+                cell[1] += int(row[f"amount_{bucket}"] or 0)
+                cell[2] += count
     names: dict[object, tuple[str, str]] = {}
     if by_customer and cells:
         names = {pk: (code, name) for pk, code, name in Customer.objects.filter(company=company)
@@ -130,7 +163,7 @@ def open_amounts_by_bucket(
             key, name = names[key]
         lines.append(OpenAmount(currency=cur, bucket=bucket, amount_minor=amount, count=count,
                                 key=key or None, name=name or None))
-    return lines, first
+    return lines
 
 
 def _bisect_case(column: str, dates: Sequence[date]) -> Case:
@@ -295,26 +328,41 @@ def top_overdue_customers(company: Company, as_of: date, limit: int = 10, user: 
                           ) -> list[tuple[str, str, str, int]]:
     """(code, name, currency, overdue open minor) of the customers owing most past due, per currency.
 
-    Overdue open amounts grouped by customer id and currency straight from the settlement index
-    (no join per invoice; tens of thousands of groups at most), the top `limit` per currency
-    picked here, with every currency's amount of those customers; then one query for names.
+    The top `limit` customers of each currency, with their overdue amounts in every currency (the
+    caller converts and ranks across currencies), and their names. Overdue open amounts are grouped
+    by customer id from the settlement index (no join per invoice). When no invoice can be open
+    through a later settlement (no allocation after `as_of`, as today) the database ranks each
+    currency and returns only its top; otherwise every customer's sum is read and ranked here.
     """
-    totals: dict[tuple[int, str], int] = {}
-    for part in open_invoices(company, as_of, user):
+    parts, open_minor = open_items(company, as_of, user)
+
+    def overdue_by_customer(part: QuerySet[Invoice], **filters: object) -> QuerySet:
         # Grouped by `customer_id + 0`: grouping by the bare column lets SQLite prefer the
         # (company, customer, due date) index for its order and read the whole table through it.
-        grouped = (part.filter(due_date__lt=as_of)
-                   .annotate(open_minor=open_minor_expression(as_of), who=F("customer_id") + 0)
-                   .values("who", "currency").annotate(amount=Sum("open_minor")).order_by()
-                   .values_list("who", "currency", "amount"))
-        for customer_id, cur, amount in grouped:
-            totals[customer_id, cur] = totals.get((customer_id, cur), 0) + int(amount or 0)
-    by_currency: dict[str, list[tuple[int, int]]] = {}
-    for (customer_id, cur), amount in totals.items():
-        by_currency.setdefault(cur, []).append((-amount, customer_id))
-    candidates = {customer_id for ranked in by_currency.values()
-                  for _amount, customer_id in sorted(ranked)[:limit]}
+        return (part.filter(due_date__lt=as_of, **filters)
+                .annotate(open_minor=open_minor, who=F("customer_id") + 0)
+                .values("who", "currency").annotate(amount=Sum("open_minor")).order_by())
+
+    totals: dict[tuple[int, str], int] = {}
+    if len(parts) == 1:
+        candidates: set[int] = set()
+        currencies = ReceivableDay.objects.filter(company_id=company.pk).values_list(
+            "currency", flat=True).distinct()
+        for cur in sorted(set(currencies)):
+            top = overdue_by_customer(parts[0], currency=cur).order_by("-amount", "who")[:limit]
+            candidates.update(who for who, _amount in top.values_list("who", "amount"))
+        rows = (overdue_by_customer(parts[0], customer_id__in=sorted(candidates))
+                .values_list("who", "currency", "amount") if candidates else [])
+        for who, cur, amount in rows:
+            totals[who, cur] = int(amount or 0)
+    else:
+        for part in parts:
+            for who, cur, amount in overdue_by_customer(part).values_list("who", "currency", "amount"):
+                totals[who, cur] = totals.get((who, cur), 0) + int(amount or 0)
+        by_currency: dict[str, list[tuple[int, int]]] = {}
+        for (who, cur), amount in totals.items():
+            by_currency.setdefault(cur, []).append((-amount, who))
+        candidates = {who for ranked in by_currency.values() for _amount, who in sorted(ranked)[:limit]}
     names = {pk: (code, name) for pk, code, name in
              Customer.objects.filter(pk__in=candidates).values_list("pk", "code", "name")}
-    return [(*names[customer_id], cur, amount) for (customer_id, cur), amount in totals.items()
-            if customer_id in candidates]
+    return [(*names[who], cur, amount) for (who, cur), amount in totals.items() if who in candidates]

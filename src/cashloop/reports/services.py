@@ -6,6 +6,8 @@ customer scope applies). A constant number of queries per report, whatever the d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cashloop.core import aging, metrics
@@ -13,7 +15,7 @@ from cashloop.core.fx import RateTable
 from cashloop.core.money import is_currency_code
 from cashloop.core.problems import Invalid, Problem
 from cashloop.ledger.models import Company
-from cashloop.reports import queries
+from cashloop.reports import flows, queries
 from cashloop.reports.queries import User
 
 
@@ -46,12 +48,18 @@ def aging_report(company: Company, as_of: date, buckets: aging.Buckets = aging.D
                  by: str | None = None, currency: str | None = None,
                  user: User = None) -> aging.AgingReport:
     """Aging as of a date in the reporting currency (default: the company's base currency)."""
+    return _aging_with_lines(company, as_of, buckets, by, currency, user)[0]
+
+
+def _aging_with_lines(company: Company, as_of: date, buckets: aging.Buckets, by: str | None,
+                      currency: str | None, user: User,
+                      ) -> tuple[aging.AgingReport, list[aging.OpenAmount]]:
     by = check_by(by)
     code = reporting_currency(company, currency)
     edges = buckets.due_date_edges(as_of)
-    lines, _ = queries.open_amounts_by_bucket(company, as_of, edges, by, user)
+    lines = queries.open_amounts_by_bucket(company, as_of, edges, by, user)
     rates = _rates_for({line.currency for line in lines}, code, as_of)
-    return aging.build_report(as_of, buckets, lines, code, rates, by)
+    return aging.build_report(as_of, buckets, lines, code, rates, by), lines
 
 
 def _rates_for(currencies: set[str], code: str, as_of: date) -> RateTable:
@@ -62,14 +70,20 @@ def _rates_for(currencies: set[str], code: str, as_of: date) -> RateTable:
 
 def collection_metrics(company: Company, as_of: date, period_days: int = 90,
                        currency: str | None = None, user: User = None,
-                       trend_months: int = metrics.TREND_MONTHS) -> metrics.CollectionMetrics:
-    """DSO, CEI, turnover and overdue rates as of a date over `period_days`, with a monthly trend."""
+                       trend_months: int = metrics.TREND_MONTHS,
+                       open_lines: Sequence[aging.OpenAmount] | None = None,
+                       ) -> metrics.CollectionMetrics:
+    """DSO, CEI, turnover and overdue rates as of a date over `period_days`, with a monthly trend.
+
+    `open_lines`: the open amounts as of `as_of` by bucket (bucket 0 not yet due) of an aging
+    report the caller has already read, so that they are not read twice.
+    """
     if period_days < 1 or period_days > 3660:
         raise Invalid(f"period days must be between 1 and 3660, not {period_days}")
     code = reporting_currency(company, currency)
     start = as_of - timedelta(days=period_days)
     dates = sorted({start, *metrics.trend_dates(as_of, trend_months), as_of})
-    history = queries.receivables_history(company, dates, user)
+    history = flows.receivables_history(company, dates, user, open_lines)
     currencies = set(history.daily_sales) | set(history.not_yet_due) | set(history.overdue)
     currencies |= {cur for by_cur in history.ar_at.values() for cur in by_cur}
     rates = _rates_for(currencies, code, as_of)
@@ -121,10 +135,27 @@ def cached_collection_metrics(company: Company, as_of: date, period_days: int = 
                   lambda: collection_metrics(company, as_of, period_days, code, user))
 
 
-def cached_top_overdue_customers(company: Company, as_of: date, currency: str | None = None,
-                                 limit: int = 10, user: User = None) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Dashboard:
+    aging: aging.AgingReport
+    metrics: metrics.CollectionMetrics
+    top_overdue: list[dict[str, object]]
+
+
+def dashboard(company: Company, as_of: date, currency: str | None = None, user: User = None,
+              ) -> Dashboard:
+    """The dashboard's three reports; the metrics reuse the aging's open amounts (one read)."""
+    code = reporting_currency(company, currency)
+    report, lines = _aging_with_lines(company, as_of, aging.DEFAULT_BUCKETS, None, code, user)
+    return Dashboard(report, collection_metrics(company, as_of, currency=code, user=user,
+                                                open_lines=lines),
+                     top_overdue_customers(company, as_of, code, user=user))
+
+
+def cached_dashboard(company: Company, as_of: date, currency: str | None = None,
+                     user: User = None) -> Dashboard:
     from cashloop.reports.cache import cached
 
     code = reporting_currency(company, currency)
-    return cached("top_overdue", company, as_of, (code, limit), user,
-                  lambda: top_overdue_customers(company, as_of, code, limit, user))
+    return cached("dashboard", company, as_of, (code,), user,
+                  lambda: dashboard(company, as_of, code, user))

@@ -29,9 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cur = company.base_currency
     out: dict[str, object] = {"page": ctx, "as_of": as_of, "currency": cur}
     try:
-        report = services.cached_aging_report(company, as_of, user=request.user)
-        result = services.cached_collection_metrics(company, as_of, user=request.user)
-        top = services.cached_top_overdue_customers(company, as_of, user=request.user)
+        reports = services.cached_dashboard(company, as_of, user=request.user)
+        report, result, top = reports.aging, reports.metrics, reports.top_overdue
     except Refusal as exc:
         out["error"] = refusal_text(exc)
         return render(request, "web/dashboard.html", out)

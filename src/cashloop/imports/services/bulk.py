@@ -16,6 +16,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cashloop.ledger.services import flows
+
 # One adapter, identical to the default one Python 3.12 deprecates: dates as ISO text.
 sqlite3.register_adapter(date, date.isoformat)
 
@@ -31,6 +33,7 @@ class BulkWriter:
         self._restore: list[str] = []  # statements that undo begin_bulk_load
         self._locked: set[str] = set()
         self._bulk = False
+        self._flows_company_id: int | None = None
         self.now = timezone.now()
         # The value stored in created_at/updated_at columns, as Django would store it.
         self.now_db: object = (
@@ -79,8 +82,12 @@ class BulkWriter:
         self.raw.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
         return len(rows)
 
-    def begin_bulk_load(self, tables: Sequence[str]) -> None:
+    def begin_bulk_load(self, tables: Sequence[str], flows_company_id: int | None = None) -> None:
         """Prepare `tables` for a large load, undone by `end_bulk_load` (or by a rollback).
+
+        With `flows_company_id`, the daily-flow triggers (ledger.services.flows) are suspended on
+        `tables` too — a trigger per row costs more than the COPY — and end_bulk_load rebuilds
+        that company's flows in one set-based statement. Without it the triggers keep working.
 
         SQLite: plain (non-unique) indexes are dropped, as building an index once from sorted
         rows is several times faster than updating it for each of a million inserts.
@@ -91,9 +98,16 @@ class BulkWriter:
         if self._bulk:
             return
         self._bulk = True
+        self._flows_company_id = flows_company_id
         if self.vendor == "sqlite":
             cur = self.raw.cursor()
             for table in tables:
+                if flows_company_id is not None:
+                    for name, sql in cur.execute(
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                            "AND tbl_name = ?", (table,)).fetchall():
+                        cur.execute(f'DROP TRIGGER "{name}"')
+                        self._restore.append(sql)
                 rows = cur.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                     "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
@@ -109,6 +123,9 @@ class BulkWriter:
             cur.execute("SET LOCAL synchronous_commit = off")
             for table in tables:
                 cur.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+                if flows_company_id is not None:
+                    cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+                    self._restore.append(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
                 cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                             "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
                             [table])
@@ -123,9 +140,14 @@ class BulkWriter:
                 self._locked.add(table)
 
     def end_bulk_load(self) -> None:
+        if not self._bulk:
+            return
         with connection.cursor() as cur:
             while self._restore:
                 cur.execute(self._restore.pop(0))
+        if self._flows_company_id is not None:
+            flows.rebuild(self._flows_company_id)
+        with connection.cursor() as cur:
             # Fresh statistics after a bulk load: without them the SQLite planner guesses, and
             # PostgreSQL's autovacuum would catch up only later.
             for table in sorted(self._locked):

@@ -130,7 +130,8 @@ class InvoiceWriter:
             return
         if len(records) >= CHUNK:  # a big file: see BulkWriter.begin_bulk_load
             self.db.begin_bulk_load([self.tables[n] for n in
-                                     ("Customer", "Invoice", "Payment", "Allocation")])
+                                     ("Customer", "Invoice", "Payment", "Allocation")],
+                                    flows_company_id=self.company.pk)
         self._create_customers(records)
         self._create_contracts(records)
         ids = self.db.reserve_ids(self.tables["Invoice"], len(records))

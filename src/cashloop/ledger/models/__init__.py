@@ -10,8 +10,9 @@ from cashloop.ledger.models.documents import (
     InvoiceInstalment,
     Payment,
 )
+from cashloop.ledger.models.flows import ReceivableDay
 
 __all__ = [
     "Allocation", "Company", "Contact", "Contract", "CreditNote", "Customer", "Dispute",
-    "ExchangeRate", "Invoice", "InvoiceInstalment", "Payment", "PaymentTerms", "SalesRep",
+    "ExchangeRate", "Invoice", "InvoiceInstalment", "Payment", "PaymentTerms", "ReceivableDay", "SalesRep",
 ]
