@@ -141,3 +141,22 @@ def test_dashboard_equals_its_reports_computed_alone(company):
     assert board.aging == services.aging_report(company, as_of)
     assert board.metrics == services.collection_metrics(company, as_of)
     assert board.top_overdue == services.top_overdue_customers(company, as_of)
+
+
+@pytest.mark.parametrize("as_of", [date(2024, 3, 31), date(2026, 1, 1)])
+def test_largest_customers_are_the_full_reports_top_rows(company, as_of):
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from cashloop.core.aging import DEFAULT_BUCKETS
+    from cashloop.ledger.models import ExchangeRate
+
+    make_ledger(company, seed=34, n=300, currencies=("CNY", "USD"))
+    ExchangeRate.objects.create(from_currency="USD", to_currency="CNY", rate_date=date(2020, 1, 1),
+                                rate=Decimal("7.1234"))
+    full = services.aging_report(company, as_of, by="customer")
+    ordered = sorted(full.rows, key=lambda row: -row.total_minor)
+    largest, more = services.aging_largest_customers(company, as_of, DEFAULT_BUCKETS, None, 5)
+    assert largest.rows == tuple(ordered[:5])
+    assert more == len(ordered) - 5 > 0
+    assert replace(largest, rows=()) == replace(full, rows=())

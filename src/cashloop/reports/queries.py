@@ -16,11 +16,13 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     Case,
     Count,
+    DecimalField,
     F,
     Func,
     IntegerField,
@@ -31,6 +33,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
@@ -119,13 +122,15 @@ def bucket_conditions(edges: Sequence[date]) -> list[Q]:
 
 def open_amounts_by_bucket(
     company: Company, as_of: date, edges: Sequence[date], by: str | None = None, user: User = None,
+    customer_ids: Sequence[int] | None = None,
 ) -> list[OpenAmount]:
     """Open amount and count per currency (and `by` key) and bucket.
 
     One row per currency (and key) with a sum and a count per bucket: grouped by currency alone,
     SQLite aggregates in the order of the settlement index instead of sorting. By customer, the
     invoices are grouped by customer id from that index alone and the codes and names read once
-    afterwards (a join per open invoice costs several times more).
+    afterwards (a join per open invoice costs several times more). `customer_ids` limits the
+    invoices to those customers.
     """
     by_customer = by == "customer"
     key_cols = ("who",) if by_customer else BY_COLUMNS.get(by or "", ())
@@ -136,6 +141,8 @@ def open_amounts_by_bucket(
     counts = {f"count_{k}": Count(Case(When(cond, then=Value(1)), default=None))
               for k, cond in enumerate(conditions)}
     cells: dict[tuple, list] = {}
+    if customer_ids is not None:
+        parts = [part.filter(customer_id__in=customer_ids) for part in parts]
     for part in parts:
         grouped = (
             part.annotate(who=F("customer_id") + 0)
@@ -155,7 +162,10 @@ def open_amounts_by_bucket(
                 cell[2] += count
     names: dict[object, tuple[str, str]] = {}
     if by_customer and cells:
-        names = {pk: (code, name) for pk, code, name in Customer.objects.filter(company=company)
+        customers = Customer.objects.filter(company=company)
+        if customer_ids is not None:
+            customers = customers.filter(pk__in=customer_ids)
+        names = {pk: (code, name) for pk, code, name in customers
                  .values_list("pk", "code", "name").iterator(chunk_size=10_000)}
     lines = []
     for (key, cur, bucket), (name, amount, count) in cells.items():
@@ -164,6 +174,33 @@ def open_amounts_by_bucket(
         lines.append(OpenAmount(currency=cur, bucket=bucket, amount_minor=amount, count=count,
                                 key=key or None, name=name or None))
     return lines
+
+
+def customers_by_open_amount(company: Company, as_of: date, weights: dict[str, Decimal],
+                             limit: int, user: User = None) -> tuple[list[int], int]:
+    """Ids of the `limit` customers with the largest open amount as of `as_of`, and how many
+    customers have open items.
+
+    Amounts of each currency count at `weights[currency]` (its rate to the reporting currency;
+    1 when absent). The weighted sum only ranks — SQLite multiplies in floating point — and the
+    caller computes the shown amounts exactly. One query (an OR of the two open parts), so that
+    a customer's never-settled and settled-later invoices are ranked together.
+    """
+    later = allocations_after(company, as_of)
+    base = Invoice.objects.filter(company=company, issue_date__lte=as_of).filter(
+        customer_scope(user, company, "customer__"))
+    base = base.filter(Q(settled_date__isnull=True) | Q(settled_date__gt=as_of)) if later \
+        else base.filter(settled_date__isnull=True)
+    open_minor = open_minor_expression(as_of) if later else F("amount_minor") - F("paid_minor")
+    weighted = Case(
+        *[When(currency=cur, then=open_minor * Value(rate)) for cur, rate in sorted(weights.items())
+          if rate != 1],
+        default=open_minor, output_field=DecimalField(max_digits=38, decimal_places=12))
+    ranked = (base.annotate(who=F("customer_id") + 0).values("who")
+              .annotate(total=Sum(weighted), customers=Window(Count("who"))).order_by()
+              .order_by("-total", "who").values_list("who", "customers")[:limit])
+    rows = list(ranked)
+    return [who for who, _n in rows], (rows[0][1] if rows else 0)
 
 
 def _bisect_case(column: str, dates: Sequence[date]) -> Case:

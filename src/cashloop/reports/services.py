@@ -7,7 +7,7 @@ customer scope applies). A constant number of queries per report, whatever the d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from cashloop.core import aging, metrics
@@ -53,13 +53,32 @@ def aging_report(company: Company, as_of: date, buckets: aging.Buckets = aging.D
 
 def _aging_with_lines(company: Company, as_of: date, buckets: aging.Buckets, by: str | None,
                       currency: str | None, user: User,
-                      ) -> tuple[aging.AgingReport, list[aging.OpenAmount]]:
+                      ) -> tuple[aging.AgingReport, list[aging.OpenAmount], RateTable]:
     by = check_by(by)
     code = reporting_currency(company, currency)
     edges = buckets.due_date_edges(as_of)
     lines = queries.open_amounts_by_bucket(company, as_of, edges, by, user)
     rates = _rates_for({line.currency for line in lines}, code, as_of)
-    return aging.build_report(as_of, buckets, lines, code, rates, by), lines
+    return aging.build_report(as_of, buckets, lines, code, rates, by), lines, rates
+
+
+def aging_largest_customers(company: Company, as_of: date, buckets: aging.Buckets,
+                            currency: str | None, limit: int, user: User = None,
+                            ) -> tuple[aging.AgingReport, int]:
+    """Aging with rows for the `limit` customers owing most (largest total first, then by code),
+    and how many more customers have open items — without building a row for every customer."""
+    code = reporting_currency(company, currency)
+    report, lines, rates = _aging_with_lines(company, as_of, buckets, None, code, user)
+    weights = {cur: rates.rate_on(cur, code, as_of) for cur in {line.currency for line in lines}
+               if cur != code}
+    ids, count = queries.customers_by_open_amount(company, as_of, weights, limit, user)
+    rows: tuple[aging.AgingRow, ...] = ()
+    if ids:
+        edges = buckets.due_date_edges(as_of)
+        found = queries.open_amounts_by_bucket(company, as_of, edges, "customer", user, ids)
+        rows = aging.build_report(as_of, buckets, found, code, rates, "customer").rows
+    ordered = tuple(sorted(rows, key=lambda row: -row.total_minor))
+    return replace(report, by="customer", rows=ordered), max(0, count - len(ordered))
 
 
 def _rates_for(currencies: set[str], code: str, as_of: date) -> RateTable:
@@ -146,7 +165,8 @@ def dashboard(company: Company, as_of: date, currency: str | None = None, user: 
               ) -> Dashboard:
     """The dashboard's three reports; the metrics reuse the aging's open amounts (one read)."""
     code = reporting_currency(company, currency)
-    report, lines = _aging_with_lines(company, as_of, aging.DEFAULT_BUCKETS, None, code, user)
+    report, lines, _rates = _aging_with_lines(company, as_of, aging.DEFAULT_BUCKETS, None, code,
+                                              user)
     return Dashboard(report, collection_metrics(company, as_of, currency=code, user=user,
                                                 open_lines=lines),
                      top_overdue_customers(company, as_of, code, user=user))
