@@ -3,11 +3,14 @@ problem by its physical line and column, and nothing from the file is saved."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from cashloop.accounts.services import add_user
 from cashloop.ledger.models import Customer, Invoice
+from tests.integration.jobs_support import reads_take_no_table_locks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +33,7 @@ def _problems(page, table: str) -> set[tuple[str, str, str]]:
 
 def test_bad_date_and_bad_amount_are_named_by_line_and_column_and_nothing_is_saved(
         journey, company, tmp_path, fixed_today):
+    reads_take_no_table_locks()  # the import job's thread shares the in-memory test database
     add_user("fiona", "finance_manager", company, password="fiona-pw-1")
     bad = tmp_path / "bad-invoices.csv"
     bad.write_text(BAD_FILE, encoding="utf-8")
@@ -47,17 +51,18 @@ def test_bad_date_and_bad_amount_are_named_by_line_and_column_and_nothing_is_sav
     bad_lines = page.locator("#import-preview table.preview tbody tr.bad td:first-child")
     assert sorted(t.strip() for t in bad_lines.all_inner_texts()) == ["3", "5"]
 
-    with page.expect_response(lambda r: r.url.endswith(reverse("import_confirm"))):
+    # Confirming submits an import job and opens its page, which polls until the job has ended.
+    with page.expect_navigation(url=re.compile(r"/jobs/\d+/$")):
         page.click(f"#import-preview button[hx-post='{reverse('import_confirm')}']")
-    page.wait_for_selector("#import-preview .cards")
-    problems = _problems(page, "#import-preview")
+    page.wait_for_selector("#job-status .cards")
+    problems = _problems(page, "#job-status")
     assert ("3", "issue_date", "2026-13-45") in problems
     assert ("5", "amount", "12abc") in problems
     assert {line for line, _column, _value in problems} == {"3", "5"}
     # Each problem has a reason, not just a position.
-    for reason in page.locator("#import-preview table.problems tbody tr.bad td:last-child").all():
+    for reason in page.locator("#job-status table.problems tbody tr.bad td:last-child").all():
         assert reason.inner_text().strip()
-    cards = page.locator("#import-preview .cards .card .value").all_inner_texts()
+    cards = page.locator("#job-status .cards .card .value").all_inner_texts()
     assert int(cards[1]) == 0, "nothing created"
     assert int(cards[4]) == 2, "two rows rejected"
 

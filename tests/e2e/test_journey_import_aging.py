@@ -10,6 +10,7 @@ rate instead of the file.
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from django.urls import reverse
 from cashloop.accounts.services import add_user
 from cashloop.ledger.models import Invoice
 from cashloop.ledger.services.companies import ensure_company
+from tests.integration.jobs_support import reads_take_no_table_locks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -64,6 +66,7 @@ def _choose_column(page, field: str, column: str) -> None:
 def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
         journey, shared_data, fixed_today):
     ibm = shared_data.joinpath(*IBM_FILE)
+    reads_take_no_table_locks()  # the import job's thread shares the in-memory test database
     company, _ = ensure_company("IBMAR", "IBM AR sample", "USD", make_default=True)
     add_user("fiona", "finance_manager", company, password="fiona-pw-1")
     page = journey.page
@@ -83,10 +86,11 @@ def test_finance_manager_imports_the_ibm_export_and_drills_down_from_aging(
     assert page.locator("#import-preview table.preview tbody tr.bad").count() == 0
     assert Invoice.objects.filter(company=company).count() == 0, "nothing is saved before confirming"
 
-    with page.expect_response(lambda r: r.url.endswith(reverse("import_confirm")), timeout=120_000):
+    # Confirming submits an import job and opens its page, which polls until the job is done.
+    with page.expect_navigation(url=re.compile(r"/jobs/\d+/$")):
         page.click(f"#import-preview button[hx-post='{reverse('import_confirm')}']")
-    page.wait_for_selector("#import-preview .cards")
-    cards = page.locator("#import-preview .cards .card .value").all_inner_texts()
+    page.wait_for_selector("#job-status .cards", timeout=120_000)
+    cards = page.locator("#job-status .cards .card .value").all_inner_texts()
     rows, created, updated, unchanged, rejected = (int(v) for v in cards[:5])
     assert (rows, created, updated, unchanged, rejected) == (2466, 2466, 0, 0, 0)
     assert Invoice.objects.filter(company=company).count() == 2466

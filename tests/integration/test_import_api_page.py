@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from cashloop.accounts.services import add_user, create_token
+from cashloop.jobs.models import Job
 from cashloop.ledger.models import Invoice
+from tests.integration.jobs_support import finished, reads_take_no_table_locks
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 
@@ -69,7 +71,10 @@ def test_api_unknown_kind_is_404_and_auditor_may_not_import(company):
     assert auditor.get("/api/imports/batches").status_code == 200
 
 
-def test_page_previews_with_detected_mapping_then_imports(company):
+@pytest.mark.django_db(transaction=True)  # the import job runs in a thread, on its own connection
+def test_page_previews_with_detected_mapping_then_imports(company, settings):
+    settings.CASHLOOP_QUEUE_URL = "thread://"
+    reads_take_no_table_locks()
     add_user("clerk", "collector", company, password="pw-123456")
     client = Client()
     assert client.login(username="clerk", password="pw-123456")
@@ -85,7 +90,9 @@ def test_page_previews_with_detected_mapping_then_imports(company):
     token = preview.context["token"]
     done = client.post("/import/confirm/", {"kind": "invoices", "token": token},
                        HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
-    assert done.status_code == 200 and done.context["result"].created == 3
+    job = Job.objects.get()
+    assert done.status_code == 200 and done["HX-Redirect"] == f"/jobs/{job.pk}/"
+    assert finished(job).result["created"] == 3
     assert Invoice.objects.count() == 3
 
 

@@ -13,6 +13,7 @@ CLI_MODULES = (
     "cashloop.imports.cli",
     "cashloop.reports.cli",
     "cashloop.demo.cli",
+    "cashloop.jobs.cli",
 )
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cashloop.audit",
     "cashloop.imports",
     "cashloop.reports",
+    "cashloop.jobs",
     "cashloop.web",
 ]
 
@@ -111,6 +112,9 @@ def _caches(url: str) -> dict[str, dict[str, object]]:
 
 
 CACHES = _caches(os.environ.get("CASHLOOP_CACHE_URL", "locmem://"))
+# Background jobs (web imports): thread:// runs them in the web server's process (the embedded
+# default); redis://host:6379/N sends them through Redis to `cashloop worker` (Celery).
+CASHLOOP_QUEUE_URL = os.environ.get("CASHLOOP_QUEUE_URL", "") or "thread://"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []

@@ -15,6 +15,7 @@ PAGE_MODULES = (
     "cashloop.imports.urls",
     "cashloop.reports.urls",
     "cashloop.audit.urls",
+    "cashloop.jobs.urls",
 )
 
 urlpatterns = [

@@ -1,8 +1,10 @@
 """The import page: upload a file, preview the first rows with the detected (or edited) mapping,
-encoding and date format (htmx), then confirm; the result shows counts and the problems table.
+encoding and date format (htmx), then confirm; confirming submits an import job and opens its
+page, which shows the progress and then the counts and the problems table.
 
 The uploaded file is kept under the data folder between preview and confirmation (a token in
-the form finds it), so what is imported is exactly what was previewed. Writers only.
+the form finds it), so what is imported is exactly what was previewed; the job carries its bytes
+to whichever worker runs it. Writers only.
 """
 
 from __future__ import annotations
@@ -12,26 +14,24 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from cashloop.accounts.access import require_write
-from cashloop.audit.services import Actor
-from cashloop.config.clock import today
 from cashloop.core.importing.columns import FIELDS, KINDS
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.problems import Forbidden
+from cashloop.imports.jobs import KIND, REJECTED, import_params
 from cashloop.imports.models import SavedMapping
 from cashloop.imports.services.batches import recent_batches
 from cashloop.imports.services.preview import build_preview
-from cashloop.imports.services.run import ImportOptions, import_bytes
-from cashloop.imports.services.uploads import (
-    discard_upload,
-    load_upload,
-    rejected_path_for,
-    save_upload,
-)
+from cashloop.imports.services.run import ImportOptions
+from cashloop.imports.services.uploads import load_upload, save_upload
+from cashloop.jobs.models import Job
+from cashloop.jobs.services import has_file, submit
 from cashloop.web.context import PageContext, page_context
 from cashloop.web.i18n import problem_text
 
@@ -127,6 +127,7 @@ def import_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Submit the previewed file as an import job and open the job's page."""
     ctx = _writer_page(request)
     options = _options(request, ctx)
     token = request.POST.get("token", "")
@@ -135,10 +136,25 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return _render(request, ctx, "imports/_error.html",
                        {"error": _("The uploaded file has expired; upload it again.")})
     data, name = kept
-    result = import_bytes(data, name, options, Actor.of(request.user, "web"), today(),
-                          rejected_path_for(name))
-    if result.status in ("saved", "unchanged", "partial"):
-        discard_upload(token)
-    problems = [(p, translated(p)) for p in result.problems[:1000]]
-    return _render(request, ctx, "imports/_result.html",
-                   {"result": result, "problems": problems, "token": token})
+    job = submit(KIND, import_params(options, name, token), request.user, ctx.company,
+                 files={"input": (name, data)})
+    url = reverse("job_page", args=[job.pk])
+    if request.headers.get("HX-Request"):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def job_result_context(job: Job) -> dict[str, Any]:
+    """What imports/_result.html needs to show a finished import job (wired in config.jobs)."""
+    result = job.result or {}
+    problems = []
+    for p in result.get("problems", []):
+        problem = RowProblem(p.get("line"), p.get("column", ""), p.get("field", ""),
+                             p.get("value", ""), p.get("code", ""),
+                             p.get("template") or p.get("message", ""),
+                             tuple((str(k), str(v)) for k, v in p.get("params", [])),
+                             p.get("severity", "error"))
+        problems.append((problem, translated(problem)))
+    rejected_url = (reverse("job_file", args=[job.pk, REJECTED])
+                    if result.get("rejected_file") and has_file(job, REJECTED) else None)
+    return {"result": result, "problems": problems, "rejected_url": rejected_url}

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,9 @@ from cashloop.ledger.models import Company
 from cashloop.ledger.services.companies import company_by_code
 
 PROBLEM_LIMIT = 10_000  # problems kept in the batch and shown; problems_total counts all
+PROGRESS_EVERY = 5_000  # rows between two progress reports: cheap next to parsing them
+# progress(rows read, rows in the file or None when unknown); only reports, never steers
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass
@@ -118,8 +122,11 @@ def import_path(path: Path, options: ImportOptions, actor: Actor, as_of: date) -
 
 
 def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Actor, as_of: date,
-                 rejected_path: Path | None = None) -> ImportResult:
-    """Import the bytes of a file; see the module docstring for the all-or-nothing rule."""
+                 rejected_path: Path | None = None, progress: Progress | None = None) -> ImportResult:
+    """Import the bytes of a file; see the module docstring for the all-or-nothing rule.
+
+    `progress`, when given, is called every PROGRESS_EVERY rows read and once when all are read.
+    """
     started = time.monotonic()
     result = ImportResult(file=file_name, kind=options.kind)
     if options.kind not in KINDS:
@@ -140,7 +147,7 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small tuples: the cyclic collector would only cost time
     try:
-        _run(data, company, options, actor, as_of, rejected_path, result)
+        _run(data, company, options, actor, as_of, rejected_path, result, progress)
     except Exception as exc:  # a bug still ends as a reported, saved problem, never a 500
         result.add(file_problem("import.failed", gettext_noop("the import failed: {value}"),
                                 value=f"{type(exc).__name__}: {exc}"[:500]))
@@ -155,7 +162,7 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
 
 
 def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as_of: date,
-         rejected_path: Path | None, result: ImportResult) -> None:
+         rejected_path: Path | None, result: ImportResult, progress: Progress | None = None) -> None:
     columns = dict(options.columns)
     saved = None
     if options.mapping:
@@ -210,7 +217,8 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     try:
         with transaction.atomic():
             writer = _writer(options.kind, company, actor, as_of)
-            failed = _stream(rows, parser, table, writer, options, result, rejected_rows)
+            failed = _stream(rows, parser, table, writer, options, result, rejected_rows,
+                             _counted(progress, data, table))
             if not failed or options.skip_bad:
                 writer.finish()
                 for problem, cells in writer.problems:
@@ -260,8 +268,21 @@ def _writer(kind: str, company: Company, actor: Actor, as_of: date) -> Any:
     return PaymentWriter(company, actor, as_of)
 
 
+def _counted(progress: Progress | None, data: bytes, table: Table) -> Callable[[int], None] | None:
+    """`progress` with the file's row count estimated once: its lines after the header for a CSV
+    (a quoted field spanning lines or a blank line makes it a little high), unknown for a sheet."""
+    if progress is None:
+        return None
+    total: int | None = None
+    if table.file_type == "csv":
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        total = max(0, lines - table.header_line)
+    return lambda rows: progress(rows, total)
+
+
 def _stream(rows: Any, parser: RowParser, table: Table, writer: Any, options: ImportOptions,
-            result: ImportResult, rejected_rows: list[tuple[int, list[str], str]]) -> bool:
+            result: ImportResult, rejected_rows: list[tuple[int, list[str], str]],
+            progress: Callable[[int], None] | None = None) -> bool:
     """Parse every row; feed good ones to the writer while that is still useful. True on errors."""
     duplicates = DuplicateCheck(options.kind)
     key_field = KEY_FIELD[options.kind]
@@ -272,6 +293,8 @@ def _stream(rows: Any, parser: RowParser, table: Table, writer: Any, options: Im
     add = writer.add
     for line, cells in rows:
         result.rows += 1
+        if progress is not None and result.rows % PROGRESS_EVERY == 0:
+            progress(result.rows)
         record, problems = parse(line, cells)
         if record is not None:
             seen = duplicates.check(getattr(record, key_field), line, record.source_hash,
@@ -295,6 +318,8 @@ def _stream(rows: Any, parser: RowParser, table: Table, writer: Any, options: Im
     for problem in table.problems[known_problems:]:  # the CSV reader stopped on a bad line
         result.add(problem)
         failed = True
+    if progress is not None:
+        progress(result.rows)
     return failed
 
 

@@ -1,0 +1,177 @@
+"""Submitting, running and reading jobs.
+
+`submit` stores a job (and its input files) and, once that is committed, hands its id to the
+queue backend; `execute` is what a backend calls: it claims the job (queued → running, one row
+updated or none), calls the kind's plain function and stores the outcome. A function reports a
+refusal by raising JobFailed (its message is shown, translated); any other exception fails the
+job with its one-line message, the traceback going to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cashloop.accounts.models import Role
+from cashloop.accounts.services import role_of
+from cashloop.core.problems import gettext_noop
+from cashloop.jobs import backends
+from cashloop.jobs.models import Job, JobFile, JobStatus
+from cashloop.jobs.registry import kind_for, load
+from cashloop.ledger.models import Company
+
+logger = logging.getLogger(__name__)
+
+INPUT = "input"
+ERROR_CHARS = 2000
+QUEUE_DOWN = gettext_noop("the job queue is not reachable; try again later")
+
+
+class JobFailed(Exception):
+    """A job function's refusal: `message` (English, translated where shown) and what it found."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.result = message, result
+
+
+@dataclass
+class JobRun:
+    """What a job function receives: its job and a progress callback."""
+
+    job: Job
+    backend: backends.Backend
+    done: int = 0
+    total: int | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.job.parameters
+
+    @property
+    def company(self) -> Company:
+        return self.job.company
+
+    @property
+    def user(self) -> AbstractBaseUser | None:
+        return self.job.created_by
+
+    def progress(self, done: int, total: int | None) -> None:
+        self.done, self.total = done, total
+        self.backend.report_progress(self.job.pk, done, total)
+
+    def file(self, purpose: str = INPUT) -> tuple[bytes, str] | None:
+        """(content, name) of one of the job's files, or None."""
+        found = JobFile.objects.filter(job=self.job, purpose=purpose).first()
+        return (bytes(found.content), found.name) if found is not None else None
+
+    def attach(self, purpose: str, name: str, content: bytes) -> None:
+        JobFile.objects.update_or_create(job=self.job, purpose=purpose,
+                                         defaults={"name": name[:255], "content": content})
+
+
+def submit(kind: str, params: dict[str, Any], user: AbstractBaseUser | AnonymousUser | None,
+           company: Company, files: Mapping[str, tuple[str, bytes]] | None = None) -> Job:
+    """Store a queued job with its files; it is dispatched when the transaction commits."""
+    kind_for(kind)  # an unknown kind is refused before anything is stored
+    author = user if user is not None and getattr(user, "is_authenticated", False) else None
+    with transaction.atomic():
+        job = Job.objects.create(company=company, kind=kind, parameters=params,
+                                 created_by=author)
+        for purpose, (name, content) in (files or {}).items():
+            JobFile.objects.create(job=job, purpose=purpose, name=name[:255], content=content)
+        transaction.on_commit(partial(_dispatch, job.pk))
+    return job
+
+
+def _dispatch(job_id: int) -> None:
+    try:
+        backends.current().dispatch(job_id)
+    except Exception:
+        logger.exception("job %s could not be queued", job_id)
+        Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, error=QUEUE_DOWN, finished_at=timezone.now())
+
+
+def execute(job_id: int) -> None:
+    """Run one queued job to its end; a job already taken (or finished) is left alone."""
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        logger.info("job %s is not queued any more; skipped", job_id)
+        return
+    job = Job.objects.select_related("company", "created_by").get(pk=job_id)
+    backend = backends.current()
+    run = JobRun(job, backend)
+    status, result, error = JobStatus.DONE, None, ""
+    try:
+        result = load(kind_for(job.kind).run)(run)
+    except JobFailed as exc:
+        status, result, error = JobStatus.FAILED, exc.result, exc.message
+    except Exception as exc:
+        logger.exception("job %s (%s) failed", job_id, job.kind)
+        status, error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+    with transaction.atomic():  # whoever sees the job finished sees all of its ending
+        JobFile.objects.filter(job_id=job_id, purpose=INPUT).delete()  # read once; can be large
+        Job.objects.filter(pk=job_id).update(
+            status=status, result=result, error=error, finished_at=timezone.now(),
+            progress_done=run.done, progress_total=run.total)
+    backend.forget(job_id)
+
+
+def visible_jobs(user: AbstractBaseUser | AnonymousUser | None, company: Company) -> QuerySet[Job]:
+    """The company's jobs the user may see: a sales rep only their own (their results name other
+    reps' customers); the CLI (user None) acts as the install's operator and sees all."""
+    jobs = Job.objects.filter(company=company)
+    if user is None:
+        return jobs
+    role = role_of(user, company)  # type: ignore[arg-type]
+    if role is None:
+        return jobs.none()
+    if role == Role.SALES_REP:
+        return jobs.filter(created_by=user)
+    return jobs
+
+
+def live_progress(job: Job) -> tuple[int, int | None]:
+    """(rows done, rows in all or None): live from the backend while running, else as stored."""
+    if job.status == JobStatus.RUNNING:
+        live = backends.current().progress(job.pk)
+        if live is not None:
+            return live
+    return job.progress_done, job.progress_total
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    done, total = live_progress(job)
+    return {
+        "id": job.pk, "kind": job.kind, "status": job.status, "progress_done": done,
+        "progress_total": total, "created_at": _iso(job.created_at),
+        "finished_at": _iso(job.finished_at), "error": job.error or None, "result": job.result,
+    }
+
+
+def job_detail_json(job: Job) -> dict[str, Any]:
+    return {**job_json(job), "company": job.company.code,
+            "created_by": job.created_by.get_username() if job.created_by else None,
+            "started_at": _iso(job.started_at), "parameters": job.parameters}
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def job_file(job: Job, purpose: str) -> JobFile | None:
+    return JobFile.objects.filter(job=job, purpose=purpose).first()
+
+
+def has_file(job: Job, purpose: str) -> bool:
+    return JobFile.objects.filter(job=job, purpose=purpose).exists()
