@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -222,6 +222,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
             if not failed or options.skip_bad:
                 writer.finish()
                 for problem, cells in writer.problems:
+                    problem = _located(problem, table.header, parser.mapping)
                     result.add(problem)
                     rejected_rows.append((problem.line or 0, cells, problem.text()))
                     failed = True
@@ -252,6 +253,13 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
             result.rejected_file = str(rejected_path)
     else:
         result.status = "saved" if result.created or result.updated else "unchanged"
+
+
+def _located(problem: RowProblem, header: list[str], mapping: dict[str, int]) -> RowProblem:
+    """A writer's problem names its field; its column is the header cell that field is read from."""
+    if problem.column or problem.field not in mapping:
+        return problem
+    return replace(problem, column=header[mapping[problem.field]])
 
 
 def _writer(kind: str, company: Company, actor: Actor, as_of: date) -> Any:
