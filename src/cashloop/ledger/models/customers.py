@@ -39,6 +39,10 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["company", "name"]),
             models.Index(fields=["company", "sales_rep"]),
+            # The customer list's filter menus: the distinct combinations are read from this
+            # index alone instead of four scans of the table.
+            models.Index(fields=["company", "department", "tier", "country", "currency"],
+                         name="customer_filter_values"),
         ]
 
     def __str__(self) -> str:

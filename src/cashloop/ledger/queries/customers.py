@@ -244,9 +244,11 @@ def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool
 def filter_choices(company: Company, user: Any) -> dict[str, list[str]]:
     """Values offered in the list's filter menus (sales reps, departments, tiers, ...)."""
     visible = Customer.objects.filter(company=company).filter(customer_scope(user, company))
+    names = ("department", "tier", "country", "currency")
+    combinations = list(visible.order_by().values_list(*names).distinct())
     out: dict[str, list[str]] = {
-        name: [v for v in visible.order_by(name).values_list(name, flat=True).distinct() if v]
-        for name in ("department", "tier", "country", "currency")
+        name: sorted({combo[k] for combo in combinations if combo[k]})
+        for k, name in enumerate(names)
     }
     reps = SalesRep.objects.filter(company=company)
     if scope := customer_scope(user, company, "customers__"):
