@@ -175,3 +175,46 @@ def test_an_unreachable_queue_fails_the_job_instead_of_hanging(company, clerk, s
     assert (job.status, job.error) == (JobStatus.FAILED, QUEUE_DOWN)
     assert time.monotonic() - started < 15
     assert Invoice.objects.filter(company=company).count() == 0
+
+
+def test_redis_backend_keeps_live_progress_in_redis_and_forgets_it(settings):
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.RedisError, OSError):
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    backend = backends.backend_for(url)
+    assert isinstance(backend, backends.CeleryBackend)
+    job_id = 10**12 + time.monotonic_ns() % 10**6  # no real job: only the progress key is used
+    backend.report_progress(job_id, 5000, None)
+    assert backend.progress(job_id) == (5000, None)
+    backend.report_progress(job_id, 10000, 12000)
+    assert backend.progress(job_id) == (10000, 12000)
+    backend.forget(job_id)
+    assert backend.progress(job_id) is None
+
+
+def test_cli_lists_recent_jobs_and_shows_one(company, clerk):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cashloop.config.cli import app
+
+    job = finished(submit_import("invoices_gbk_chinese.csv", clerk, company))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["jobs", "--limit", "5", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    items = json.loads(listed.stdout)
+    assert [(i["id"], i["status"], i["progress_done"], i["progress_total"]) for i in items] == [
+        (job.pk, "done", 3, 3)]
+    assert items[0]["result"]["created"] == 3 and items[0]["error"] is None
+    table = runner.invoke(app, ["jobs"])
+    assert table.exit_code == 0 and f"{job.pk}  import  done    3/3" in table.stdout
+    shown = json.loads(runner.invoke(app, ["jobs", "show", str(job.pk), "--format", "json"]).stdout)
+    assert (shown["company"], shown["created_by"], shown["parameters"]["file_name"]) == (
+        company.code, "clerk", "invoices_gbk_chinese.csv")
+    missing = runner.invoke(app, ["jobs", "show", "999999"])
+    assert missing.exit_code == 1 and "no job 999999" in missing.stderr

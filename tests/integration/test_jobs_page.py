@@ -81,7 +81,9 @@ def test_confirm_without_htmx_redirects_to_the_job_page(company):
     preview = client.post("/import/preview/", {"kind": "invoices",
                                                "file": upload("invoices_gbk_chinese.csv")})
     confirm = client.post("/import/confirm/", {"kind": "invoices", "token": preview.context["token"]})
-    assert confirm.status_code == 302 and confirm["Location"] == f"/jobs/{Job.objects.get().pk}/"
+    job = Job.objects.get()
+    assert confirm.status_code == 302 and confirm["Location"] == f"/jobs/{job.pk}/"
+    assert finished(job).status == JobStatus.DONE  # no job may outlive its test's database
 
 
 @pytest.mark.django_db(transaction=True)

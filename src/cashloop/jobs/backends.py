@@ -93,11 +93,13 @@ class CeleryBackend:
     def dispatch(self, job_id: int) -> None:
         from cashloop.jobs.celery_app import celery_app
 
-        # A few quick retries, then the caller marks the job failed: a page must not hang on a
-        # broker that is down.
-        celery_app.send_task(TASK_NAME, args=[job_id], queue=QUEUE, retry=True,
-                             retry_policy={"max_retries": 2, "interval_start": 0,
-                                           "interval_step": 0.5, "interval_max": 1})
+        # This backend's own URL (the app's broker is fixed when it is first imported). A few
+        # quick retries, then the caller marks the job failed: a page must not hang on a broker
+        # that is down.
+        with celery_app.connection_for_write(self.url) as broker:
+            celery_app.send_task(TASK_NAME, args=[job_id], queue=QUEUE, connection=broker,
+                                 retry=True, retry_policy={"max_retries": 2, "interval_start": 0,
+                                                           "interval_step": 0.5, "interval_max": 1})
 
     def _client(self):  # type: ignore[no-untyped-def]
         if self._redis is None:
