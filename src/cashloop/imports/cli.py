@@ -30,7 +30,7 @@ _SKIP_BAD = typer.Option(False, "--skip-bad",
 def _options_help(kind: str) -> str:
     from cashloop.core.importing.columns import FIELDS, REQUIRED
 
-    return (f"Import {kind} from FILE (CSV in UTF-8/GBK/GB18030, or XLSX). Fields for --map: "
+    return (f"Import {kind} from FILE (CSV in UTF-8/GBK/GB18030/Big5, or XLSX). Fields for --map: "
             f"{', '.join(FIELDS[kind])} (required: {', '.join(REQUIRED[kind])}).")
 
 

@@ -121,6 +121,42 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Taiwan and Hong Kong exports (Big5) write the same headers in Traditional characters: every
+# Simplified synonym also matches in its character-by-character Traditional form (客户编号 →
+# 客戶編號), ranked right after it, plus the local terms below that are not mere conversions.
+_TRADITIONAL = str.maketrans({
+    "业": "業", "争": "爭", "会": "會", "凭": "憑", "别": "別", "务": "務", "单": "單", "发": "發",
+    "号": "號", "员": "員", "国": "國", "备": "備", "实": "實", "属": "屬", "币": "幣", "应": "應",
+    "开": "開", "总": "總", "户": "戶", "时": "時", "条": "條", "来": "來", "标": "標", "电": "電",
+    "码": "碼", "称": "稱", "税": "稅", "级": "級", "纳": "納", "经": "經", "结": "結", "统": "統",
+    "编": "編", "联": "聯", "计": "計", "议": "議", "记": "記", "证": "證", "识": "識", "话": "話",
+    "语": "語", "说": "說", "负": "負", "责": "責", "账": "帳", "货": "貨", "购": "購", "选": "選",
+    "邮": "郵", "销": "銷", "门": "門", "间": "間", "额": "額", "价": "價",
+})
+_TRADITIONAL_TERMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "invoices": {"customer": ("客戶代號",), "number": ("單據號碼", "發票字軌號碼"),
+                 "issue_date": ("開立日期", "發票開立日期"), "settled_date": ("沖帳日期", "沖銷日期",
+                                                                     "清賬日期"),
+                 "paid_amount": ("沖帳金額", "已沖金額", "沖銷金額"), "description": ("備註",)},
+    "customers": {"code": ("客戶代號",), "tax_id": ("統一編號", "統編"),
+                  "payment_terms": ("賬期", "收款條件")},
+    "payments": {"customer": ("客戶代號",), "invoice": ("沖銷單號",)},
+}
+
+
+def _with_traditional(kind: str, field: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    out: dict[str, None] = {}
+    for name in names:
+        out[name] = None
+        out.setdefault(name.translate(_TRADITIONAL), None)
+    for name in _TRADITIONAL_TERMS.get(kind, {}).get(field, ()):
+        out.setdefault(name, None)
+    return tuple(out)
+
+
+SYNONYMS = {kind: {field: _with_traditional(kind, field, names) for field, names in table.items()}
+            for kind, table in SYNONYMS.items()}
+
 _NOISE = re.compile(r"[\s_\-./:：·#*]+")
 _UNIT = re.compile(r"[(（\[【].*?[)）\]】]\s*$")
 
@@ -141,7 +177,8 @@ def _lookup(kind: str) -> dict[str, str]:
 LOOKUPS = {kind: _lookup(kind) for kind in KINDS}
 RANKED = {kind: {field: [normalize(n) for n in (field, *names)]
                  for field, names in SYNONYMS[kind].items()} for kind in KINDS}
-FALLBACK = {kind: {"customer": ("customer name", "客户名称", "name", "client name", "客户全称")}
+FALLBACK = {kind: {"customer": ("customer name", "客户名称", "客戶名稱", "name", "client name",
+                                 "客户全称", "客戶全稱")}
             for kind in ("invoices", "payments")}
 KNOWN_HEADERS = frozenset(name for table in LOOKUPS.values() for name in table)
 

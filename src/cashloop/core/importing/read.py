@@ -2,8 +2,10 @@
 
 Invariant: every row carries the physical line where it starts in the file (header = line 1 when
 it is the first line), counting quoted fields that span lines and blank lines. Detection order
-for text: a BOM (UTF-8, UTF-16), then strict UTF-8, then GB18030 (a superset of GBK) when the
-non-ASCII text reads as Chinese, then Windows-1252 with a warning. A told encoding is used as told.
+for text: a BOM (UTF-8, UTF-16), then strict UTF-8, then the Chinese encodings (GBK, GB18030,
+Big5, CP950, Big5-HKSCS) whose reading is the most plausible Chinese (core.importing.chinese) when
+the non-ASCII text reads as Chinese, then Windows-1252 with a warning. A told encoding is used as
+told.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from cashloop.core.importing.chinese import ranked_encodings
 from cashloop.core.importing.issues import RowProblem, file_problem
 from cashloop.core.problems import gettext_noop
 
@@ -43,8 +46,12 @@ class Table:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
-    """(text, encoding name) or a problem saying the file cannot be read as text."""
+def decode(data: bytes, encoding: str | None,
+           header_names: frozenset[str] = frozenset()) -> tuple[str, str] | RowProblem:
+    """(text, encoding name) or a problem saying the file cannot be read as text.
+
+    `header_names` (normalized known columns) help tell GBK from Big5: see core.importing.chinese.
+    """
     if encoding:
         try:
             codecs.lookup(encoding)
@@ -81,7 +88,7 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
         return file_problem("encoding.undecodable",
                             gettext_noop("the file is not text (CSV) nor a spreadsheet; "
                                          "give --encoding if it is"))
-    for name in ("gbk", "gb18030"):
+    for name in ranked_encodings(data, header_names, _reads_as_chinese):
         try:
             text = data.decode(name)
         except UnicodeDecodeError:
@@ -92,7 +99,7 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str] | RowProblem:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return file_problem("encoding.undecodable",
-                            gettext_noop("cannot tell the file's encoding (not UTF-8, GBK, GB18030); "
+                            gettext_noop("cannot tell the file's encoding (not UTF-8, GBK, GB18030, Big5); "
                             "give it with --encoding"))
 
 
@@ -202,7 +209,7 @@ def read_table(data: bytes, file_name: str, encoding: str | None = None,
         rows, _sheet = got
         file_type, used, delimiter, problems = "xlsx", "", "", []
     else:
-        decoded = decode(data, encoding)
+        decoded = decode(data, encoding, header_names)
         if isinstance(decoded, RowProblem):
             return decoded
         text, used = decoded
