@@ -163,3 +163,16 @@ def test_job_page_is_for_users_of_its_company_and_a_sales_rep_sees_only_their_ow
     response = anonymous.get(f"/jobs/{job.pk}/")
     assert response.status_code == 302 and "/login" in response["Location"]
     assert fiona.get("/jobs/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_import_page_lists_the_users_pending_import_jobs_with_a_link(company):
+    fiona = login("fiona", "finance_manager", company)
+    sam = login("sam", "sales_rep", company, sales_rep_name="Sam")
+    owner = get_user_model().objects.get(username="fiona")
+    running = stored_job(company, owner, JobStatus.RUNNING)
+    stored_job(company, owner, JobStatus.DONE, result={"status": "saved"})
+    html = fiona.get("/import/").content.decode()
+    assert html.count('class="pending-job"') == 1 and f'href="/jobs/{running.pk}/"' in html
+    assert "Running…" in html and "No imports yet." not in html
+    assert 'class="pending-job"' not in sam.get("/import/").content.decode()  # not his job

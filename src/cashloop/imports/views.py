@@ -30,8 +30,8 @@ from cashloop.imports.services.batches import recent_batches
 from cashloop.imports.services.preview import build_preview
 from cashloop.imports.services.run import ImportOptions
 from cashloop.imports.services.uploads import load_upload, save_upload
-from cashloop.jobs.models import Job
-from cashloop.jobs.services import has_file, submit
+from cashloop.jobs.models import Job, JobStatus
+from cashloop.jobs.services import has_file, submit, visible_jobs
 from cashloop.web.context import PageContext, page_context
 from cashloop.web.i18n import problem_text
 
@@ -78,6 +78,9 @@ def _base_context(request: HttpRequest, ctx: PageContext) -> dict[str, Any]:
         "page": ctx, "kinds": KINDS, "fields": FIELDS,
         "mappings": SavedMapping.objects.filter(company=ctx.company).order_by("kind", "name"),
         "batches": recent_batches(ctx.company, 20),
+        # Imports still queued or running have no batch yet: listed first, linking to their page.
+        "pending_jobs": visible_jobs(request.user, ctx.company).filter(
+            kind=KIND, status__in=(JobStatus.QUEUED, JobStatus.RUNNING))[:20],
     }
 
 
