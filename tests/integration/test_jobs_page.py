@@ -155,9 +155,13 @@ def test_job_page_is_for_users_of_its_company_and_a_sales_rep_sees_only_their_ow
 
     other, _ = ensure_company("BETA", "Beta 贸易", "CNY")
     outsider = login("otto", "finance_manager", other)  # an admin is a superuser: every company
-    assert outsider.get(f"/jobs/{job.pk}/").status_code == 403  # no role in the company shown
-    assert outsider.get(f"/jobs/{job.pk}/?company=BETA").status_code == 404  # not BETA's job
-    assert outsider.get(f"/jobs/{job.pk}/status/?company=BETA").status_code == 404
+    assert outsider.get(f"/jobs/{job.pk}/").status_code == 404  # no role in the job's company
+    assert outsider.get(f"/jobs/{job.pk}/?company=BETA").status_code == 404
+    assert outsider.get(f"/jobs/{job.pk}/status/").status_code == 404
+    assert outsider.get(f"/jobs/{job.pk}/files/rejected/").status_code == 404
+    # A user of both companies sees the job whichever company the other pages show.
+    add_user("fiona", "finance_manager", other)
+    assert fiona.get(f"/jobs/{job.pk}/?company=BETA").status_code == 200
 
     anonymous = Client()
     response = anonymous.get(f"/jobs/{job.pk}/")
@@ -176,3 +180,29 @@ def test_import_page_lists_the_users_pending_import_jobs_with_a_link(company):
     assert html.count('class="pending-job"') == 1 and f'href="/jobs/{running.pk}/"' in html
     assert "Running…" in html and "No imports yet." not in html
     assert 'class="pending-job"' not in sam.get("/import/").content.decode()  # not his job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_fragment_answers_while_a_bulk_import_locks_the_company_table(company):
+    """A large PostgreSQL import drops its tables' foreign keys for the load, which locks the
+    company table against readers until it commits: the polled fragment must not read it."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the lock is taken by PostgreSQL bulk loads only")
+    client = login("fiona", "finance_manager", company)
+    job = stored_job(company, get_user_model().objects.get(username="fiona"), JobStatus.RUNNING)
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None,
+                         port=db["PORT"] or None, password=db["PASSWORD"] or None) as import_:
+        import_.execute("LOCK TABLE ledger_company IN ACCESS EXCLUSIVE MODE")  # held until rollback
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # a read of the company table would fail
+        try:
+            fragment = client.get(f"/jobs/{job.pk}/status/")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+            import_.rollback()
+    assert fragment.status_code == 200 and POLL in fragment.content.decode()

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cashloop.accounts.models import Role
+from cashloop.accounts.models import Membership, Role
 from cashloop.accounts.services import role_of
 from cashloop.core.problems import gettext_noop
 from cashloop.jobs import backends
@@ -139,6 +139,25 @@ def visible_jobs(user: AbstractBaseUser | AnonymousUser | None, company: Company
     if role == Role.SALES_REP:
         return jobs.filter(created_by=user)
     return jobs
+
+
+def job_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> Job | None:
+    """The job if the user may see it (as visible_jobs), read without touching the company table.
+
+    A large PostgreSQL import drops its tables' foreign keys for the load, which locks the company
+    table against readers until it commits; the page polling that import's progress must not wait
+    for it, so the role is read from the membership by the job's company id.
+    """
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_superuser", False):
+        return job
+    role = Membership.objects.filter(user=user, company_id=job.company_id) \
+        .values_list("role", flat=True).first()
+    if role is None or (role == Role.SALES_REP and job.created_by_id != user.pk):
+        return None
+    return job
 
 
 def live_progress(job: Job) -> tuple[int, int | None]:

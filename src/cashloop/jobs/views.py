@@ -1,8 +1,9 @@
 """The job page: status and progress polled with htmx every second, then the kind's result.
 
-Only users with a role in the job's company see it (the page's company, as on every page); a
-sales rep sees only the jobs they submitted (see services.visible_jobs). Anyone else gets 404:
-a job's existence is not shown to those who may not read it.
+Only users with a role in the job's company see it; a sales rep sees only the jobs they
+submitted (services.job_for_user). Anyone else gets 404: a job's existence is not shown to
+those who may not read it. The polled fragment reads no company row and renders without the
+page's context processors, so it answers while a large import holds the ledger's tables.
 """
 
 from __future__ import annotations
@@ -10,34 +11,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from cashloop.jobs.models import Job
 from cashloop.jobs.registry import kinds, load
-from cashloop.jobs.services import INPUT, job_file, live_progress, visible_jobs
-from cashloop.web.context import PageContext, page_context
+from cashloop.jobs.services import INPUT, job_file, job_for_user, live_progress
+from cashloop.web.context import PageContext
 
 
-def _visible_job(request: HttpRequest, job_id: int) -> tuple[PageContext, Job]:
-    ctx = page_context(request)
-    if ctx.role is None:
-        raise PermissionDenied(_("You have no role in this company."))
-    job = visible_jobs(request.user, ctx.company).select_related("created_by") \
-        .filter(pk=job_id).first()
+def _visible_job(request: HttpRequest, job_id: int) -> Job:
+    job = job_for_user(request.user, job_id)
     if job is None:
         raise Http404(_("No such job."))
-    return ctx, job
+    return job
 
 
-def _context(ctx: PageContext, job: Job) -> dict[str, Any]:
+def _context(job: Job) -> dict[str, Any]:
     kind = kinds().get(job.kind)
     done, total = live_progress(job)
     context: dict[str, Any] = {
-        "page": ctx, "job": job, "kind": kind, "done": done, "total": total,
+        "job": job, "kind": kind, "done": done, "total": total,
         "error_text": gettext(job.error) if job.error else "",
         "saving": job.status == "running" and total is not None and done >= total,
     }
@@ -50,21 +47,23 @@ def _context(ctx: PageContext, job: Job) -> dict[str, Any]:
 
 @login_required
 def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
-    ctx, job = _visible_job(request, job_id)
-    return render(request, "jobs/job_page.html", _context(ctx, job))
+    job = _visible_job(request, job_id)
+    # The header names the job's company, which may not be the one the other pages show.
+    page = PageContext(company=job.company, role=None)
+    return render(request, "jobs/job_page.html", {"page": page, **_context(job)})
 
 
 @login_required
 def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """The status fragment the job page polls; it stops polling once the job has finished."""
-    ctx, job = _visible_job(request, job_id)
-    return render(request, "jobs/_job_status.html", _context(ctx, job))
+    job = _visible_job(request, job_id)
+    return HttpResponse(render_to_string("jobs/_job_status.html", _context(job)))
 
 
 @login_required
 def job_file_download(request: HttpRequest, job_id: int, purpose: str) -> HttpResponse:
     """A file the job produced (the rejected rows with their reasons)."""
-    _ctx, job = _visible_job(request, job_id)
+    job = _visible_job(request, job_id)
     found = job_file(job, purpose) if purpose != INPUT else None
     if found is None:
         raise Http404(_("This job has no such file."))
