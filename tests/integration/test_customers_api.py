@@ -111,7 +111,8 @@ def test_duplicate_code_is_422_not_500(company, admin):
     assert admin.post("/api/ledger/customers", {"code": "C1"}, content_type="application/json"
                       ).status_code == 201
     r = admin.post("/api/ledger/customers", {"code": "C1"}, content_type="application/json")
-    assert r.status_code == 422 and "already exists" in r.json()["message"]
+    assert r.status_code == 422 and r.json()["problems"][0]["code"] == "code.invalid"
+    assert r.json()["message"] == "code：代码为 'C1' 的客户已存在"  # the default language, zh-hans
 
 
 def test_unknown_code_is_404_json(company, admin):

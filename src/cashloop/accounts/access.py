@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from cashloop.accounts.models import Role
 from cashloop.accounts.services import role_of
-from cashloop.core.problems import Forbidden
+from cashloop.core.problems import Forbidden, gettext_noop
 from cashloop.ledger.models import Company
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.FINANCE_MANAGER, Role.COLLECTOR, Role.SALES_REP})
@@ -42,7 +42,7 @@ def require_write(user: AbstractBaseUser | AnonymousUser | None, company: Compan
         return
     role = role_of(user, company)  # type: ignore[arg-type]
     if role not in WRITE_ROLES:
-        raise Forbidden("your role may read but not change the ledger")
+        raise Forbidden(gettext_noop("your role may read but not change the ledger"))
 
 
 def require_role(user: AbstractBaseUser | AnonymousUser | None, company: Company,
@@ -50,4 +50,4 @@ def require_role(user: AbstractBaseUser | AnonymousUser | None, company: Company
     if user is None:
         return
     if role_of(user, company) not in roles:  # type: ignore[arg-type]
-        raise Forbidden("your role may not do this")
+        raise Forbidden(gettext_noop("your role may not do this"))

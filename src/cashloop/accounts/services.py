@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cashloop.accounts.models import ApiToken, Membership, Role
-from cashloop.core.problems import Invalid, NotFound
+from cashloop.core.problems import Invalid, NotFound, gettext_noop
 from cashloop.ledger.models import Company, SalesRep
 
 TOKEN_PREFIX = "cl_"
@@ -24,7 +24,8 @@ def add_user(
 ) -> tuple[AbstractBaseUser, str | None]:
     """Create or update a login with a role in `company`; returns the user and a new password if made."""
     if role not in Role.values:
-        raise Invalid(f"unknown role {role!r}; choose one of: {', '.join(Role.values)}")
+        raise Invalid(gettext_noop("unknown role {value}; choose one of: {roles}"),
+                      value=repr(role), roles=", ".join(Role.values))
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"email": email})
     new_password = None
@@ -61,7 +62,7 @@ def create_token(username: str, name: str = "") -> str:
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(gettext_noop("no user {value}"), value=repr(username))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
     return token

@@ -57,14 +57,22 @@ class Problem:
 
 
 class Refusal(Exception):
-    """A use case refuses to go on (paying more than is open); carries a stable code."""
+    """A use case refuses to go on (paying more than is open); carries a stable code.
+
+    `message` is an English template over `params`, marked with `gettext_noop` like a problem's
+    (`NotFound(gettext_noop("no invoice {number}"), number=n)`). `self.message` is the filled-in
+    English text (the CLI, logs); `template` and `params` let adapters that show it to people
+    translate it (`cashloop.web.i18n.refusal_text`). Without params the message is taken as is.
+    """
 
     code = "refused"
     http_status = 409
 
-    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, problems: tuple[Problem, ...] = (), **params: object) -> None:
+        self.template = message
+        self.params: tuple[tuple[str, str], ...] = tuple((k, str(v)) for k, v in params.items())
+        self.message = message.format(**dict(self.params)) if params else message
+        super().__init__(self.message)
         self.problems = problems
 
 

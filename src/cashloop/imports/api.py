@@ -18,8 +18,13 @@ from cashloop.accounts.services import role_of
 from cashloop.audit.services import Actor
 from cashloop.config.clock import today
 from cashloop.core.importing.columns import KINDS
-from cashloop.core.problems import Forbidden, Invalid, NotFound
-from cashloop.imports.services.batches import batch_by_id, batch_json, recent_batches
+from cashloop.core.problems import Forbidden, Invalid, NotFound, gettext_noop
+from cashloop.imports.services.batches import (
+    batch_by_id,
+    batch_json,
+    recent_batches,
+    stored_problem,
+)
 from cashloop.imports.services.run import ImportOptions, import_bytes
 from cashloop.imports.services.uploads import rejected_path_for
 from cashloop.ledger.models import Company
@@ -32,7 +37,7 @@ router = Router(tags=["imports"])
 def _readable_company(request: HttpRequest, code: str | None) -> Company:
     company = company_by_code(code)
     if role_of(request.user, company) is None:  # type: ignore[arg-type]
-        raise Forbidden("you have no role in this company")
+        raise Forbidden(gettext_noop("you have no role in this company"))
     return company
 
 
@@ -45,8 +50,11 @@ def list_batches(request: HttpRequest, company: str | None = None,
 
 @router.get("/batches/{batch_id}", summary="One import batch with its problems")
 def get_batch(request: HttpRequest, batch_id: int, company: str | None = None) -> dict[str, Any]:
-    return batch_json(batch_by_id(_readable_company(request, company), batch_id),
-                      with_problems=True)
+    batch = batch_by_id(_readable_company(request, company), batch_id)
+    body = batch_json(batch)
+    # In the request's language, as the import's own answer (stored template and params).
+    body["problems"] = [problem_json(stored_problem(p)) for p in batch.problems.all()]
+    return body
 
 
 @router.get("/batches/{batch_id}/rejected.csv", summary="The rejected rows of a --skip-bad import")
@@ -54,7 +62,7 @@ def get_rejected(request: HttpRequest, batch_id: int, company: str | None = None
     batch = batch_by_id(_readable_company(request, company), batch_id)
     path = Path(batch.rejected_file) if batch.rejected_file else None
     if path is None or not path.is_file():
-        raise NotFound(f"import batch {batch_id} has no rejected rows file")
+        raise NotFound(gettext_noop("import batch {id} has no rejected rows file"), id=batch_id)
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name,
                         content_type="text/csv")
 
@@ -75,7 +83,8 @@ def import_file(
     from cashloop.core.importing.columns import parse_map_options
 
     if kind not in KINDS:
-        raise NotFound(f"unknown import kind {kind!r}; use invoices, customers or payments")
+        raise NotFound(gettext_noop("unknown import kind {value}; use invoices, customers or "
+                                    "payments"), value=repr(kind))
     obj = company_by_code(company)
     require_write(request.user, obj)
     columns, problems = parse_map_options(map or [])

@@ -65,7 +65,11 @@ class ImportProblem(models.Model):
     field = models.CharField(max_length=64, blank=True)
     value = models.CharField(max_length=500, blank=True)
     code = models.CharField(max_length=64)
-    message = models.CharField(max_length=1000)
+    message = models.CharField(max_length=1000)  # English, filled in (the CLI shows it as is)
+    # The English template and its parameters, so that pages and the API show a past batch's
+    # problems in the reader's language; empty for batches saved before they were kept.
+    template = models.CharField(max_length=1000, blank=True, default="")
+    params = models.JSONField(default=list, blank=True)  # [[name, value], ...]
     severity = models.CharField(max_length=8)
 
     class Meta:

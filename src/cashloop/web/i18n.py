@@ -44,13 +44,23 @@ def problem_json(problem: Any) -> dict[str, Any]:
 
 
 def refusal_text(exc: Any) -> str:
-    """A refusal's message for people: translated when it is made of its problems' texts.
+    """A refusal's message for people, in the active language.
 
     Refusals whose message is the text of their problems (`Invalid(problem.text(), (problem,))`,
-    a missing exchange rate) are shown translated; other messages are shown as they are.
+    a missing exchange rate) show their problems translated; others translate their own template
+    (`Refusal.template` over `Refusal.params`). A message without a catalog entry, or a broken
+    translation, is shown in English as it is.
     """
     problems = tuple(getattr(exc, "problems", ()) or ())
     message = str(getattr(exc, "message", exc))
     if problems and message == "; ".join(p.text() for p in problems):
         return "; ".join(problem_text(p) for p in problems)
-    return message
+    template = getattr(exc, "template", None)
+    if not template:
+        return message
+    params = dict(getattr(exc, "params", ()) or ())
+    try:
+        translated = gettext(template)
+        return translated.format(**params) if params else translated
+    except (KeyError, IndexError, ValueError):
+        return message

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cashloop.core.problems import NotFound
-from cashloop.imports.models import ImportBatch
+from cashloop.core.importing.issues import RowProblem
+from cashloop.core.problems import NotFound, gettext_noop
+from cashloop.imports.models import ImportBatch, ImportProblem
 from cashloop.ledger.models import Company
 
 
@@ -15,10 +16,10 @@ def recent_batches(company: Company, limit: int = 50) -> list[ImportBatch]:
 
 def batch_by_id(company: Company, batch_id: int) -> ImportBatch:
     if not 0 < batch_id < 2**63:  # beyond a bigint the database would refuse the query
-        raise NotFound(f"no import batch {batch_id}")
+        raise NotFound(gettext_noop("no import batch {id}"), id=batch_id)
     batch = ImportBatch.objects.filter(company=company, pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"no import batch {batch_id}")
+        raise NotFound(gettext_noop("no import batch {id}"), id=batch_id)
     return batch
 
 
@@ -37,9 +38,21 @@ def batch_json(batch: ImportBatch, with_problems: bool = False) -> dict[str, Any
         "seconds": batch.duration_ms / 1000,
     }
     if with_problems:
-        out["problems"] = [
-            {"line": p.line, "column": p.column, "field": p.field, "value": p.value,
-             "code": p.code, "message": p.message, "severity": p.severity}
-            for p in batch.problems.all()
-        ]
+        out["problems"] = [stored_problem(p).to_json() for p in batch.problems.all()]
     return out
+
+
+def stored_problem(problem: ImportProblem) -> RowProblem:
+    """A saved problem as the RowProblem it was, for adapters to translate (`problem_json`).
+
+    Problems saved before templates were kept carry their English text as the template: it is
+    shown as it is.
+    """
+    params = tuple((str(k), str(v)) for k, v in problem.params or ())
+    template = problem.template or problem.message
+    row = RowProblem(problem.line, problem.column, problem.field, problem.value, problem.code,
+                     template, params, problem.severity)  # type: ignore[arg-type]
+    # What the CLI printed stays what was saved, even if a template changed wording since.
+    return row if row.text() == problem.message else RowProblem(
+        problem.line, problem.column, problem.field, problem.value, problem.code,
+        problem.message, (), problem.severity)  # type: ignore[arg-type]

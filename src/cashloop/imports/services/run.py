@@ -137,7 +137,8 @@ def import_bytes(data: bytes, file_name: str, options: ImportOptions, actor: Act
         company = company_by_code(options.company)
         require_write(actor.user, company)
     except Refusal as exc:
-        result.add(file_problem(exc.code, exc.message))
+        # The refusal's template and params, so that pages and the API translate it.
+        result.add(RowProblem(None, "", "", "", exc.code, exc.template, exc.params))
         return result
     except DatabaseError as exc:
         result.add(file_problem("database.unavailable", gettext_noop("the database is not ready ({value}); "
@@ -354,6 +355,7 @@ def _save_batch(company: Company, actor: Actor, data: bytes, result: ImportResul
     ImportProblem.objects.bulk_create([
         ImportProblem(batch=batch, line=p.line, column=p.column[:200], field=p.field[:64],
                       value=p.value[:500], code=p.code[:64], message=p.text()[:1000],
+                      template=p.message[:1000], params=[list(pair) for pair in p.params],
                       severity=p.severity)
         for p in result.problems], batch_size=2000)
     result.batch = batch.pk
@@ -361,5 +363,6 @@ def _save_batch(company: Company, actor: Actor, data: bytes, result: ImportResul
 
 def fields_for(kind: str) -> tuple[str, ...]:
     if kind not in FIELDS:
-        raise Invalid(f"unknown kind {kind!r}")
+        raise Invalid(gettext_noop("unknown kind {value}; use invoices, customers or payments"),
+                      value=kind)
     return FIELDS[kind]

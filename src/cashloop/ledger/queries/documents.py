@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Prefetch, Q, QuerySet, Sum
 
 from cashloop.accounts.access import scoped
-from cashloop.core.problems import NotFound
+from cashloop.core.problems import NotFound, gettext_noop
 from cashloop.ledger.models import (
     Allocation,
     Company,
@@ -164,7 +164,7 @@ def invoice_by_number(user: User, company: Company, number: str) -> Invoice:
     invoice = (invoices_in_scope(user, company).select_related("customer", "customer__sales_rep")
                .filter(number=number).first())
     if invoice is None:
-        raise NotFound(f"no invoice {number}")
+        raise NotFound(gettext_noop("no invoice {number}"), number=number)
     return invoice
 
 
@@ -182,7 +182,7 @@ def invoice_detail(user: User, company: Company, number: str) -> Invoice:
         .filter(number=number).first()
     )
     if invoice is None:
-        raise NotFound(f"no invoice {number}")
+        raise NotFound(gettext_noop("no invoice {number}"), number=number)
     return invoice
 
 
@@ -190,7 +190,7 @@ def payment_by_reference(user: User, company: Company, reference: str) -> Paymen
     payment = payments_in_scope(user, company).select_related("customer").filter(
         reference=reference).first()
     if payment is None:
-        raise NotFound(f"no payment {reference}")
+        raise NotFound(gettext_noop("no payment {reference}"), reference=reference)
     return payment
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, record
-from cashloop.core.problems import NotFound, Problem, Refusal
+from cashloop.core.money import format_grouped
+from cashloop.core.problems import NotFound, Problem, Refusal, gettext_noop
 from cashloop.core.settlement import OpenItem, oldest_first, settlement_for
 from cashloop.ledger.models import Allocation, Company, CreditNote, Invoice, Payment
 from cashloop.ledger.queries.documents import (
@@ -69,9 +70,9 @@ def _source_date(source: Source) -> date:
     return source.received_date if isinstance(source, Payment) else source.issue_date
 
 
-def _source_name(source: Source) -> str:
-    kind = "payment" if isinstance(source, Payment) else "credit note"
-    return f"{kind} {source}"
+def _by_kind(source: Source, payment_template: str, credit_note_template: str) -> str:
+    """The template naming the source's kind: each kind is its own sentence to translate."""
+    return payment_template if isinstance(source, Payment) else credit_note_template
 
 
 def allocated_minor(source: Source) -> int:
@@ -83,7 +84,7 @@ def lock_payment(actor: Actor, company: Company, reference: str) -> Payment:
     payment = payments_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
         reference=reference).first()
     if payment is None:
-        raise NotFound(f"no payment {reference}")
+        raise NotFound(gettext_noop("no payment {reference}"), reference=reference)
     return payment
 
 
@@ -91,7 +92,7 @@ def lock_credit_note(actor: Actor, company: Company, number: str) -> CreditNote:
     note = credit_notes_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
         number=number).first()
     if note is None:
-        raise NotFound(f"no credit note {number}")
+        raise NotFound(gettext_noop("no credit note {number}"), number=number)
     return note
 
 
@@ -104,9 +105,9 @@ def _lock_invoices(actor: Actor, company: Company, numbers: Iterable[str]) -> di
     }
     missing = [n for n in wanted if n not in found]
     if missing:
-        raise NotFound(f"no invoice {', '.join(missing)}",
-                       _problem("invoice", "invoice.unknown", "no invoice {number}",
-                                number=missing[0]))
+        raise NotFound(gettext_noop("no invoice {number}"),
+                       _problem("invoice", "invoice.unknown", gettext_noop("no invoice {number}"),
+                                number=missing[0]), number=", ".join(missing))
     return found
 
 
@@ -151,31 +152,49 @@ def apply_lines(actor: Actor, company: Company, source: Source, lines: Sequence[
         check_date("applied_date", applied)
         if applied < _source_date(source):
             raise AppliedBeforeReceived(
-                f"{_source_name(source)} is dated {_source_date(source)}; it cannot be applied on "
-                f"{applied}", _problem("applied_date", code=AppliedBeforeReceived.code,
-                                       message="applied before the source's date"))
+                _by_kind(source, gettext_noop("payment {source} is dated {date}; it cannot be "
+                                              "applied on {applied}"),
+                         gettext_noop("credit note {source} is dated {date}; it cannot be "
+                                      "applied on {applied}")),
+                _problem("applied_date", code=AppliedBeforeReceived.code,
+                         message=gettext_noop("applied before the source's date")),
+                source=source, date=_source_date(source), applied=applied)
         if invoice.currency != source.currency:
             raise CurrencyMismatch(
-                f"{_source_name(source)} is in {source.currency} but invoice {invoice} is in "
-                f"{invoice.currency}", _problem("invoice", CurrencyMismatch.code,
-                                                "currencies differ: {a} and {b}",
-                                                a=source.currency, b=invoice.currency))
+                _by_kind(source, gettext_noop("payment {source} is in {currency} but invoice "
+                                              "{invoice} is in {invoice_currency}"),
+                         gettext_noop("credit note {source} is in {currency} but invoice "
+                                      "{invoice} is in {invoice_currency}")),
+                _problem("invoice", CurrencyMismatch.code,
+                         gettext_noop("currencies differ: {a} and {b}"),
+                         a=source.currency, b=invoice.currency),
+                source=source, currency=source.currency, invoice=invoice,
+                invoice_currency=invoice.currency)
         if invoice.customer_id != source.customer_id and not allow_other_customer:
             raise CustomerMismatch(
-                f"invoice {invoice} belongs to another customer; allocate it only on purpose "
-                "(allow_other_customer)", _problem("invoice", CustomerMismatch.code,
-                                                   "invoice of another customer"))
+                gettext_noop("invoice {invoice} belongs to another customer; allocate it only on "
+                             "purpose (allow_other_customer)"),
+                _problem("invoice", CustomerMismatch.code,
+                         gettext_noop("invoice of another customer")), invoice=invoice)
         adding[invoice.number] += line.amount_minor
         open_minor = invoice.amount_minor - invoice.paid_minor
         if adding[invoice.number] > open_minor:
             raise OverAllocation(
-                f"invoice {invoice} has only {open_minor} minor units open",
-                _problem("amount", OverAllocation.code, "more than the invoice's open amount"))
+                gettext_noop("invoice {invoice} has only {open} {currency} open"),
+                _problem("amount", OverAllocation.code,
+                         gettext_noop("more than the invoice's open amount")),
+                invoice=invoice, open=format_grouped(open_minor, invoice.currency),
+                currency=invoice.currency)
     total = sum(adding.values())
     if total > rest:
         raise OverAllocation(
-            f"{_source_name(source)} has only {rest} minor units left to allocate",
-            _problem("amount", OverAllocation.code, "more than the unallocated amount"))
+            _by_kind(source, gettext_noop("payment {source} has only {rest} {currency} left to "
+                                          "allocate"),
+                     gettext_noop("credit note {source} has only {rest} {currency} left to "
+                                  "allocate")),
+            _problem("amount", OverAllocation.code,
+                     gettext_noop("more than the unallocated amount")),
+            source=source, rest=format_grouped(rest, source.currency), currency=source.currency)
     created = []
     for line in lines:
         invoice = invoices[line.invoice_number]
@@ -209,9 +228,11 @@ def allocate(actor: Actor, company: Company, lines: Sequence[AllocationLine], *,
     """Allocate a payment or a credit note (exactly one) to one or several invoices."""
     require_write(actor.user, company)
     if (payment_reference is None) == (credit_note_number is None):
-        raise invalid("payment", "allocation.source", "give a payment or a credit note, not both")
+        raise invalid("payment", "allocation.source",
+                      gettext_noop("give a payment or a credit note, not both"))
     if not lines:
-        raise invalid("lines", "allocation.empty", "give at least one invoice to allocate to")
+        raise invalid("lines", "allocation.empty",
+                      gettext_noop("give at least one invoice to allocate to"))
     source: Source = (lock_payment(actor, company, payment_reference) if payment_reference
                       else lock_credit_note(actor, company, credit_note_number or ""))
     return apply_lines(actor, company, source, lines, allow_other_customer)
@@ -259,7 +280,7 @@ def delete_allocation(actor: Actor, company: Company, allocation_id: int) -> Non
                   .select_related("invoice", "payment", "credit_note")
                   .filter(pk=allocation_id).first())
     if allocation is None:
-        raise NotFound(f"no allocation {allocation_id}")
+        raise NotFound(gettext_noop("no allocation {id}"), id=allocation_id)
     # Lock the source first, as allocate() does, so concurrent writers take locks in one order.
     if allocation.payment_id:
         list(Payment.objects.select_for_update().filter(pk=allocation.payment_id))

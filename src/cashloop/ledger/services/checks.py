@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, models, transaction
 
 from cashloop.core.money import exponent, is_currency_code
-from cashloop.core.problems import Invalid, Problem, Refusal
+from cashloop.core.problems import Invalid, Problem, Refusal, gettext_noop
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -36,18 +36,21 @@ def parse_minor(text: str, currency: str, field: str) -> int:
         value = Decimal(text.strip().replace(",", ""))
         exp = exponent(currency)
     except (InvalidOperation, ValueError) as exc:
-        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text) from exc
+        raise invalid(field, "amount.unreadable", gettext_noop("cannot read amount {value}"),
+                      value=text) from exc
     if not value.is_finite() or abs(value) > MAX_MINOR:
-        raise invalid(field, "amount.unreadable", "cannot read amount {value}", value=text)
+        raise invalid(field, "amount.unreadable", gettext_noop("cannot read amount {value}"),
+                      value=text)
     scaled = value.scaleb(exp)
     if scaled != scaled.to_integral_value():
-        raise invalid(field, "amount.decimals", "{currency} has {n} decimals", currency=currency, n=exp)
+        raise invalid(field, "amount.decimals", gettext_noop("{currency} has {n} decimals"),
+                      currency=currency, n=exp)
     return int(scaled)
 
 
 def check_date(field: str, value: date) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise invalid(field, "date.out_of_range", "{field} must be between {low} and {high}",
+        raise invalid(field, "date.out_of_range", gettext_noop("{field} must be between {low} and {high}"),
                       field=field, low=EARLIEST, high=LATEST)
     return value
 
@@ -56,15 +59,16 @@ def check_amount(field: str, minor: int) -> int:
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise TypeError("amounts are integer minor units")
     if minor <= 0:
-        raise invalid(field, "amount.not_positive", "{field} must be more than zero", field=field)
+        raise invalid(field, "amount.not_positive", gettext_noop("{field} must be more than zero"),
+                      field=field)
     if minor > MAX_MINOR:
-        raise invalid(field, "amount.too_large", "{field} is too large", field=field)
+        raise invalid(field, "amount.too_large", gettext_noop("{field} is too large"), field=field)
     return minor
 
 
 def check_currency(field: str, currency: str) -> str:
     if not is_currency_code(currency):
-        raise invalid(field, "currency.unknown", "{value} is not an ISO 4217 currency code",
+        raise invalid(field, "currency.unknown", gettext_noop("{value} is not an ISO 4217 currency code"),
                       value=currency)
     return currency
 
@@ -72,21 +76,23 @@ def check_currency(field: str, currency: str) -> str:
 def check_text(field: str, value: str, max_length: int, required: bool = False) -> str:
     value = value.strip()
     if required and not value:
-        raise invalid(field, "text.required", "{field} is required", field=field)
+        raise invalid(field, "text.required", gettext_noop("{field} is required"), field=field)
     if len(value) > max_length or "\x00" in value:
-        raise invalid(field, "text.invalid", "{field} is too long or has invalid characters",
+        raise invalid(field, "text.invalid",
+                      gettext_noop("{field} is too long or has invalid characters"),
                       field=field)
     return value
 
 
 def create_once(model: type[ModelT], refusal: type[Refusal], message: str,
-                key: dict[str, Any], **fields: Any) -> ModelT:
-    """Create a row whose natural key (`key`) must be new; a duplicate is `refusal(message)`."""
+                key: dict[str, Any], message_params: dict[str, Any], **fields: Any) -> ModelT:
+    """Create a row whose natural key (`key`) must be new; a duplicate is
+    `refusal(message, **message_params)`, the message a template over those params."""
     manager = model._default_manager
     if manager.filter(**key).exists():
-        raise refusal(message)
+        raise refusal(message, **message_params)
     try:
         with transaction.atomic():
             return manager.create(**key, **fields)
     except IntegrityError as exc:  # a concurrent request created the same key
-        raise refusal(message) from exc
+        raise refusal(message, **message_params) from exc

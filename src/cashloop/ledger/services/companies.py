@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 
 from cashloop.core.money import is_currency_code
-from cashloop.core.problems import Invalid, NotFound
+from cashloop.core.problems import Invalid, NotFound, gettext_noop
 from cashloop.ledger.models import Company
 
 
 def default_company() -> Company:
     company = Company.objects.filter(is_default=True).first() or Company.objects.order_by("id").first()
     if company is None:
-        raise NotFound("no company yet: run `cashloop init` or `cashloop demo` first")
+        raise NotFound(gettext_noop("no company yet: run `cashloop init` or `cashloop demo` first"))
     return company
 
 
@@ -22,7 +22,7 @@ def company_by_code(code: str | None) -> Company:
         return default_company()
     company = Company.objects.filter(code=code).first()
     if company is None:
-        raise NotFound(f"no company with code {code!r}")
+        raise NotFound(gettext_noop("no company with code {code}"), code=repr(code))
     return company
 
 
@@ -33,7 +33,8 @@ def ensure_company(
     """The company with `code`, created when missing; made the default when asked or when alone."""
     base_currency = base_currency.upper()
     if not is_currency_code(base_currency):
-        raise Invalid(f"base currency {base_currency!r} is not an ISO 4217 code")
+        raise Invalid(gettext_noop("base currency {value} is not an ISO 4217 code"),
+                      value=repr(base_currency))
     company, created = Company.objects.get_or_create(
         code=code, defaults={"name": name or code, "base_currency": base_currency}
     )

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, record
-from cashloop.core.problems import NotFound, Refusal
+from cashloop.core.problems import NotFound, Refusal, gettext_noop
 from cashloop.ledger.models import Company, CreditNote
 from cashloop.ledger.queries.documents import customers_in_scope
 from cashloop.ledger.services.allocations import AllocationLine, apply_lines, lock_credit_note
@@ -40,10 +40,10 @@ def create_credit_note(
     reason = check_text("reason", reason, 500)
     customer = customers_in_scope(actor.user, company).filter(code=customer_code).first()
     if customer is None:
-        raise NotFound(f"no customer {customer_code}")
+        raise NotFound(gettext_noop("no customer {code}"), code=customer_code)
     note = create_once(
-        CreditNote, DuplicateCreditNote, f"credit note {number} already exists",
-        {"company": company, "number": number}, customer=customer, issue_date=issue_date,
+        CreditNote, DuplicateCreditNote, gettext_noop("credit note {number} already exists"),
+        {"company": company, "number": number}, {"number": number}, customer=customer, issue_date=issue_date,
         amount_minor=amount_minor, currency=currency, reason=reason,
     )
     record(actor, company, "credit_note.create", note, None, {

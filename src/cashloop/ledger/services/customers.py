@@ -24,7 +24,7 @@ from cashloop.accounts.models import Role
 from cashloop.accounts.services import role_of
 from cashloop.audit.services import Actor, changed_fields, record
 from cashloop.core.money import exponent, is_currency_code, parse_amount, round_minor
-from cashloop.core.problems import Forbidden, Invalid, NotFound, Problem
+from cashloop.core.problems import Forbidden, Invalid, NotFound, Problem, gettext_noop
 from cashloop.ledger.models import Company, Contact, Contract, Customer, PaymentTerms, SalesRep
 
 CUSTOMER_FIELDS = (
@@ -47,10 +47,12 @@ _CODE = re.compile(r"^[^\s/\\?#%]+$")  # codes are URL path segments
 RATE_MAX = Decimal(1)  # a yearly late interest rate above 100 % is a typo (5 means 5 %?)
 
 
-def _invalid(field: str, message: str, value: Any = "") -> Invalid:
+def _invalid(field: str, message: str, value: Any = "", **params: Any) -> Invalid:
+    """A refusal of one field; `message` is a template over field, value and `params`."""
     problem = Problem(source="request", field=field, code=f"{field}.invalid", message=message,
-                      params=(("value", str(value)),))
-    return Invalid(f"{field}: {message.format(value=value)}", (problem,))
+                      params=(("field", field), ("value", str(value)),
+                              *((k, str(v)) for k, v in params.items())))
+    return Invalid(problem.text(), (problem,))
 
 
 def _text(field: str, value: Any, limit: int | None = None) -> str:
@@ -58,13 +60,13 @@ def _text(field: str, value: Any, limit: int | None = None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _invalid(field, "must be text")
+        raise _invalid(field, gettext_noop("{field}: must be text"))
     text = value.strip()
     if any(ord(ch) < 32 for ch in text):
-        raise _invalid(field, "must not contain control characters")
+        raise _invalid(field, gettext_noop("{field}: must not contain control characters"))
     limit = limit or _TEXT_LIMITS.get(field, 200)
     if len(text) > limit:
-        raise _invalid(field, f"is longer than {limit} characters")
+        raise _invalid(field, gettext_noop("{field}: is longer than {limit} characters"), limit=limit)
     return text
 
 
@@ -75,29 +77,31 @@ def parse_minor(field: str, text: str | int | None, currency: str) -> int | None
     if isinstance(text, int) and not isinstance(text, bool):
         return text
     if not isinstance(text, str):
-        raise _invalid(field, "must be an amount written as text, like '500000.00'")
+        raise _invalid(field, gettext_noop("{field}: must be an amount written as text, like '500000.00'"))
     value = parse_amount(text)
     if isinstance(value, Problem) or not value.is_finite():
-        raise _invalid(field, "cannot read amount {value}", text)
+        raise _invalid(field, gettext_noop("{field}: cannot read amount {value}"), text)
     if abs(value) >= Decimal(10) ** 15:
-        raise _invalid(field, "is too large")
+        raise _invalid(field, gettext_noop("{field}: is too large"))
     places = exponent(currency)
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise _invalid(field, f"has more decimals than {currency} allows ({places})")
+        raise _invalid(field, gettext_noop("{field}: has more decimals than {currency} allows "
+                                           "({places})"), currency=currency, places=places)
     return round_minor(value, currency)
 
 
 def _currency(value: Any) -> str:
     text = _text("currency", value, 3).upper()
     if not is_currency_code(text):
-        raise _invalid("currency", "{value!r} is not an ISO 4217 currency code", text)
+        raise _invalid("currency", gettext_noop("{field}: {value!r} is not an ISO 4217 currency code"), text)
     return text
 
 
 def _country(value: Any) -> str:
     text = _text("country", value, 2).upper()
     if text and not _COUNTRY.match(text):
-        raise _invalid("country", "{value!r} is not a two-letter ISO 3166 country code", text)
+        raise _invalid("country",
+                       gettext_noop("{field}: {value!r} is not a two-letter ISO 3166 country code"), text)
     return text
 
 
@@ -109,7 +113,7 @@ def _sales_rep(company: Company, value: Any) -> SalesRep | None:
     name = _text("sales_rep", value, 120)
     rep = SalesRep.objects.filter(company=company, name=name).first()
     if rep is None:
-        raise _invalid("sales_rep", "no sales rep named {value!r}", name)
+        raise _invalid("sales_rep", gettext_noop("{field}: no sales rep named {value!r}"), name)
     return rep
 
 
@@ -121,7 +125,7 @@ def _terms(company: Company, value: Any, field: str = "payment_terms") -> Paymen
     code = _text(field, value, 64)
     terms = PaymentTerms.objects.filter(company=company, code=code).first()
     if terms is None:
-        raise _invalid(field, "no payment terms with code {value!r}", code)
+        raise _invalid(field, gettext_noop("{field}: no payment terms with code {value!r}"), code)
     return terms
 
 
@@ -136,13 +140,13 @@ def _values(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 def customer_for(company: Company, code: str, user: Any = None, *, for_update: bool = False) -> Customer:
     """The customer with `code` the user may see; NotFound for unknown codes and others' customers."""
     if not isinstance(code, str) or "\x00" in code or len(code) > 64:
-        raise NotFound(f"no customer with code {code!r}")
+        raise NotFound(gettext_noop("no customer with code {code}"), code=repr(code))
     rows = Customer.objects.filter(company=company, code=code).filter(customer_scope(user, company))
     if for_update:
         rows = rows.select_for_update(of=("self",))
     customer = rows.select_related("sales_rep", "payment_terms").first()
     if customer is None:
-        raise NotFound(f"no customer with code {code!r}")
+        raise NotFound(gettext_noop("no customer with code {code}"), code=repr(code))
     return customer
 
 
@@ -151,19 +155,19 @@ def _check_rep_assignment(actor: Actor, company: Company, rep: SalesRep | None) 
     if actor.user is None or role_of(actor.user, company) != Role.SALES_REP:
         return
     if rep is None or rep.user_id != actor.user.pk:
-        raise Forbidden("a sales rep may only assign customers to themselves")
+        raise Forbidden(gettext_noop("a sales rep may only assign customers to themselves"))
 
 
 def _apply_customer(company: Company, customer: Customer, fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - {*CUSTOMER_FIELDS, "credit_limit"}
     if unknown:
-        raise _invalid(sorted(unknown)[0], "is not a customer field")
+        raise _invalid(sorted(unknown)[0], gettext_noop("{field}: is not a customer field"))
     if "code" in fields:
         code = _text("code", fields["code"])
         if not code:
-            raise _invalid("code", "is required")
+            raise _invalid("code", gettext_noop("{field}: is required"))
         if not _CODE.match(code):
-            raise _invalid("code", "must not contain spaces, slashes, '?', '#' or '%'")
+            raise _invalid("code", gettext_noop("{field}: must not contain spaces, slashes, '?', '#' or '%'"))
         customer.code = code
     for name in ("name", "tax_id", "industry", "department", "tier"):
         if name in fields:
@@ -184,11 +188,12 @@ def _apply_customer(company: Company, customer: Customer, fields: Mapping[str, A
         raw = fields.get("credit_limit", fields.get("credit_limit_minor"))
         limit = parse_minor("credit_limit", raw, currency)
         if limit is not None and limit < 0:
-            raise _invalid("credit_limit", "must not be negative")
+            raise _invalid("credit_limit", gettext_noop("{field}: must not be negative"))
         customer.credit_limit_minor = limit
     elif (customer.pk and currency != old_currency and customer.credit_limit_minor is not None
           and exponent(currency) != exponent(old_currency)):
-        raise _invalid("credit_limit", "give the credit limit again in the new currency")
+        raise _invalid("credit_limit",
+                       gettext_noop("{field}: give the credit limit again in the new currency"))
 
 
 def _save(obj: Any, field: str, message: str) -> None:
@@ -204,15 +209,16 @@ def create_customer(actor: Actor, company: Company, fields: Mapping[str, Any]) -
     require_write(actor.user, company)
     customer = Customer(company=company)
     if not fields.get("code"):
-        raise _invalid("code", "is required")
+        raise _invalid("code", gettext_noop("{field}: is required"))
     _apply_customer(company, customer, {"currency": company.base_currency, **fields})
     if actor.user is not None and role_of(actor.user, company) == Role.SALES_REP \
             and not fields.get("sales_rep"):  # a rep's new customer is theirs unless named
         customer.sales_rep = SalesRep.objects.filter(company=company, user=actor.user).first()
     _check_rep_assignment(actor, company, customer.sales_rep)
     if Customer.objects.filter(company=company, code=customer.code).exists():
-        raise _invalid("code", "a customer with code {value!r} already exists", customer.code)
-    _save(customer, "code", "a customer with this code already exists")
+        raise _invalid("code",
+                       gettext_noop("{field}: a customer with code {value!r} already exists"), customer.code)
+    _save(customer, "code", gettext_noop("{field}: a customer with this code already exists"))
     record(actor, company, "customer.create", customer, None, _values(customer, CUSTOMER_FIELDS))
     return customer
 
@@ -227,11 +233,12 @@ def update_customer(actor: Actor, company: Company, code: str, fields: Mapping[s
         _check_rep_assignment(actor, company, customer.sales_rep)
     if "code" in fields and customer.code != before["code"] and Customer.objects.filter(
             company=company, code=customer.code).exclude(pk=customer.pk).exists():
-        raise _invalid("code", "a customer with code {value!r} already exists", customer.code)
+        raise _invalid("code",
+                       gettext_noop("{field}: a customer with code {value!r} already exists"), customer.code)
     old, new = changed_fields(before, _values(customer, CUSTOMER_FIELDS))
     if not new:
         return customer
-    _save(customer, "code", "a customer with this code already exists")
+    _save(customer, "code", gettext_noop("{field}: a customer with this code already exists"))
     record(actor, company, "customer.update", customer, old, new)
     return customer
 
@@ -239,7 +246,7 @@ def update_customer(actor: Actor, company: Company, code: str, fields: Mapping[s
 def _apply_contact(contact: Contact, fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
-        raise _invalid(sorted(unknown)[0], "is not a contact field")
+        raise _invalid(sorted(unknown)[0], gettext_noop("{field}: is not a contact field"))
     if "name" in fields:
         contact.name = _text("name", fields["name"], _CONTACT_NAME_MAX)
     if "role" in fields:
@@ -250,24 +257,28 @@ def _apply_contact(contact: Contact, fields: Mapping[str, Any]) -> None:
             try:
                 validate_email(email)
             except ValidationError as exc:
-                raise _invalid("email", "{value!r} is not an email address", email) from exc
+                raise _invalid("email",
+                               gettext_noop("{field}: {value!r} is not an email address"), email) from exc
         contact.email = email
     if "phone" in fields:
         phone = _text("phone", fields["phone"], 40)
         if phone and not _PHONE.match(phone):
-            raise _invalid("phone", "{value!r} is not a phone number (digits, spaces, + - ( ) . /)",
+            raise _invalid("phone",
+                           gettext_noop("{field}: {value!r} is not a phone number (digits, spaces, + - ( ) "
+                                        ". /)"),
                            phone)
         contact.phone = phone
     if "language" in fields:
         language = _text("language", fields["language"], 10).lower().replace("_", "-")
         if language and not _LANGUAGE.match(language):
-            raise _invalid("language", "{value!r} is not a language code like 'zh-hans' or 'en'",
+            raise _invalid("language",
+                           gettext_noop("{field}: {value!r} is not a language code like 'zh-hans' or 'en'"),
                            language)
         contact.language = language
     if "is_primary" in fields:
         contact.is_primary = bool(fields["is_primary"])
     if not (contact.name or contact.email or contact.phone):
-        raise _invalid("name", "a contact needs a name, an email or a phone number")
+        raise _invalid("name", gettext_noop("{field}: a contact needs a name, an email or a phone number"))
 
 
 def _one_primary(contact: Contact) -> None:
@@ -296,7 +307,7 @@ def contact_for(company: Company, contact_id: int, user: Any = None) -> Contact:
                .filter(customer_scope(user, company, "customer__")).first()
                if 0 < contact_id < 2**63 else None)
     if contact is None:
-        raise NotFound(f"no contact with id {contact_id}")
+        raise NotFound(gettext_noop("no contact with id {id}"), id=contact_id)
     return contact
 
 
@@ -323,12 +334,14 @@ def _rate(value: Any) -> Decimal | None:
     try:
         rate = Decimal(str(value).strip())
     except InvalidOperation as exc:
-        raise _invalid("late_interest_rate", "{value!r} is not a number", value) from exc
+        raise _invalid("late_interest_rate",
+                       gettext_noop("{field}: {value!r} is not a number"), value) from exc
     if not rate.is_finite() or rate < 0 or rate > RATE_MAX:
         raise _invalid("late_interest_rate",
-                       "must be a yearly fraction between 0 and 1 (0.05 = 5 % a year)", value)
+                       gettext_noop("{field}: must be a yearly fraction between 0 and 1 "
+                                    "(0.05 = 5 % a year)"), value)
     if rate != rate.quantize(Decimal("0.000001")):
-        raise _invalid("late_interest_rate", "has more than 6 decimals")
+        raise _invalid("late_interest_rate", gettext_noop("{field}: has more than 6 decimals"))
     return rate.quantize(Decimal("0.000001"))
 
 
@@ -340,17 +353,17 @@ def _date(field: str, value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise _invalid(field, "{value!r} is not a date (YYYY-MM-DD)", value) from exc
+        raise _invalid(field, gettext_noop("{field}: {value!r} is not a date (YYYY-MM-DD)"), value) from exc
 
 
 def _apply_contract(company: Company, contract: Contract, fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - {*CONTRACT_FIELDS, "customer"}
     if unknown:
-        raise _invalid(sorted(unknown)[0], "is not a contract field")
+        raise _invalid(sorted(unknown)[0], gettext_noop("{field}: is not a contract field"))
     if "number" in fields:
         number = _text("number", fields["number"])
         if not number:
-            raise _invalid("number", "is required")
+            raise _invalid("number", gettext_noop("{field}: is required"))
         contract.number = number
     for name in ("start_date", "end_date"):
         if name in fields:
@@ -362,7 +375,7 @@ def _apply_contract(company: Company, contract: Contract, fields: Mapping[str, A
     if "description" in fields:
         contract.description = _text("description", fields["description"])
     if contract.start_date and contract.end_date and contract.end_date < contract.start_date:
-        raise _invalid("end_date", "is before the start date")
+        raise _invalid("end_date", gettext_noop("{field}: is before the start date"))
 
 
 def _contract_values(contract: Contract) -> dict[str, Any]:
@@ -376,11 +389,13 @@ def create_contract(actor: Actor, company: Company, customer_code: str,
     customer = customer_for(company, customer_code, actor.user)
     contract = Contract(company=company, customer=customer)
     if not fields.get("number"):
-        raise _invalid("number", "is required")
+        raise _invalid("number", gettext_noop("{field}: is required"))
     _apply_contract(company, contract, fields)
     if Contract.objects.filter(company=company, number=contract.number).exists():
-        raise _invalid("number", "a contract numbered {value!r} already exists", contract.number)
-    _save(contract, "number", "a contract with this number already exists")
+        raise _invalid("number",
+                       gettext_noop("{field}: a contract numbered {value!r} already exists"), contract.number)
+    _save(contract, "number",
+          gettext_noop("{field}: a contract with this number already exists"))
     record(actor, company, "contract.create", contract, None, _contract_values(contract))
     return contract
 
@@ -391,7 +406,7 @@ def contract_for(company: Company, contract_id: int, user: Any = None) -> Contra
                 .filter(customer_scope(user, company, "customer__")).first()
                 if 0 < contract_id < 2**63 else None)
     if contract is None:
-        raise NotFound(f"no contract with id {contract_id}")
+        raise NotFound(gettext_noop("no contract with id {id}"), id=contract_id)
     return contract
 
 
@@ -404,9 +419,11 @@ def update_contract(actor: Actor, company: Company, contract_id: int,
     _apply_contract(company, contract, fields)
     if contract.number != before["number"] and Contract.objects.filter(
             company=company, number=contract.number).exclude(pk=contract.pk).exists():
-        raise _invalid("number", "a contract numbered {value!r} already exists", contract.number)
+        raise _invalid("number",
+                       gettext_noop("{field}: a contract numbered {value!r} already exists"), contract.number)
     old, new = changed_fields(before, _contract_values(contract))
     if new:
-        _save(contract, "number", "a contract with this number already exists")
+        _save(contract, "number",
+              gettext_noop("{field}: a contract with this number already exists"))
         record(actor, company, "contract.update", contract, old, new)
     return contract

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, record
-from cashloop.core.problems import NotFound, Refusal
+from cashloop.core.problems import NotFound, Refusal, gettext_noop
 from cashloop.ledger.models import Company, Dispute, Invoice
 from cashloop.ledger.queries.documents import disputes_in_scope, invoices_in_scope
 from cashloop.ledger.services.checks import check_amount, check_date, check_text, invalid
@@ -44,11 +44,12 @@ def open_dispute(actor: Actor, company: Company, invoice_number: str, opened_dat
     invoice = invoices_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
         number=invoice_number).first()
     if invoice is None:
-        raise NotFound(f"no invoice {invoice_number}")
+        raise NotFound(gettext_noop("no invoice {number}"), number=invoice_number)
     if amount_minor is not None:
         check_amount("amount", amount_minor)
         if amount_minor > invoice.amount_minor:
-            raise invalid("amount", "dispute.amount", "the disputed amount exceeds the invoice")
+            raise invalid("amount", "dispute.amount",
+                          gettext_noop("the disputed amount exceeds the invoice"))
     dispute = Dispute.objects.create(company=company, invoice=invoice, opened_date=opened_date,
                                      reason=reason, amount_minor=amount_minor)
     record(actor, company, "dispute.open", dispute, None, _snapshot(dispute))
@@ -65,14 +66,15 @@ def resolve_dispute(actor: Actor, company: Company, dispute_id: int, resolved_da
     resolution = check_text("resolution", resolution, 500)
     dispute = disputes_in_scope(actor.user, company).filter(pk=dispute_id).first()
     if dispute is None:
-        raise NotFound(f"no dispute {dispute_id}")
+        raise NotFound(gettext_noop("no dispute {id}"), id=dispute_id)
     invoice = Invoice.objects.select_for_update().get(pk=dispute.invoice_id)
     dispute.refresh_from_db()
     if dispute.resolved_date is not None:
-        raise DisputeClosed(f"dispute {dispute_id} was resolved on {dispute.resolved_date}")
+        raise DisputeClosed(gettext_noop("dispute {id} was resolved on {date}"), id=dispute_id,
+                            date=dispute.resolved_date)
     if resolved_date < dispute.opened_date:
         raise invalid("resolved_date", "dispute.resolved_before_opened",
-                      "a dispute cannot be resolved before it was opened")
+                      gettext_noop("a dispute cannot be resolved before it was opened"))
     before = _snapshot(dispute)
     dispute.resolved_date, dispute.resolution = resolved_date, resolution
     dispute.save(update_fields=["resolved_date", "resolution"])

@@ -19,8 +19,8 @@ from django.db import transaction
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor, changed_fields, record
 from cashloop.core.business_calendar import calendar_for
-from cashloop.core.money import allocate
-from cashloop.core.problems import NotFound, Problem, Refusal
+from cashloop.core.money import allocate, format_grouped
+from cashloop.core.problems import NotFound, Problem, Refusal, gettext_noop
 from cashloop.core.terms import PaymentTerms, due_date_for, instalment_schedule, parse_terms
 from cashloop.ledger.models import Company, Contract, Invoice, InvoiceInstalment
 from cashloop.ledger.models import PaymentTerms as StoredTerms
@@ -40,6 +40,10 @@ AUDITED = ("issue_date", "due_date", "amount_minor", "currency", "description", 
 
 class DuplicateNumber(Refusal):
     code = "invoice.duplicate"
+
+
+class CurrencyLocked(Refusal):
+    code = "invoice.currency_locked"
 
 
 class AmountBelowAllocated(Refusal):
@@ -86,13 +90,14 @@ def create_invoice(
     customer = customers_in_scope(actor.user, company).select_related("payment_terms").filter(
         code=customer_code).first()
     if customer is None:
-        raise NotFound(f"no customer {customer_code}")
+        raise NotFound(gettext_noop("no customer {code}"), code=customer_code)
     contract = None
     if contract_number:
         contract = Contract.objects.select_related("payment_terms").filter(
             company=company, customer=customer, number=contract_number).first()
         if contract is None:
-            raise NotFound(f"no contract {contract_number} for customer {customer_code}")
+            raise NotFound(gettext_noop("no contract {contract} for customer {code}"),
+                           contract=contract_number, code=customer_code)
     terms = core_terms((contract.payment_terms if contract else None) or customer.payment_terms)
     calendar = calendar_for(company.calendar_country)
     schedule = []
@@ -102,8 +107,8 @@ def create_invoice(
             schedule = instalment_schedule(terms, issue_date, amount_minor, calendar)
     check_date("due_date", due_date)
     invoice = create_once(
-        Invoice, DuplicateNumber, f"invoice {number} already exists",
-        {"company": company, "number": number}, customer=customer, issue_date=issue_date,
+        Invoice, DuplicateNumber, gettext_noop("invoice {number} already exists"),
+        {"company": company, "number": number}, {"number": number}, customer=customer, issue_date=issue_date,
         due_date=due_date, amount_minor=amount_minor, currency=currency,
         description=description, contract=contract,
     )
@@ -128,7 +133,7 @@ def update_invoice(actor: Actor, company: Company, number: str, **changes: Any
     invoice = invoices_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
         number=number).first()
     if invoice is None:
-        raise NotFound(f"no invoice {number}")
+        raise NotFound(gettext_noop("no invoice {number}"), number=number)
     before = _snapshot(invoice)
     for name in ("issue_date", "due_date"):
         if changes.get(name) is not None:
@@ -138,16 +143,20 @@ def update_invoice(actor: Actor, company: Company, number: str, **changes: Any
     if changes.get("currency") is not None and changes["currency"] != invoice.currency:
         check_currency("currency", changes["currency"])
         if invoice.allocations.exists():
-            raise Refusal(f"invoice {number} has allocations; its currency cannot change")
+            raise CurrencyLocked(gettext_noop("invoice {number} has allocations; its currency cannot "
+                                              "change"), number=number)
         invoice.currency = changes["currency"]
     amount_changed = False
     if changes.get("amount_minor") is not None and changes["amount_minor"] != invoice.amount_minor:
         new_amount = check_amount("amount", changes["amount_minor"])
         if new_amount < invoice.paid_minor:
             raise AmountBelowAllocated(
-                f"invoice {number} already has {invoice.paid_minor} minor units allocated; "
-                "its amount cannot be lower", (Problem("request", "amount", "amount.below_allocated",
-                                                       "the amount is below what is allocated"),))
+                gettext_noop("invoice {number} already has {paid} {currency} allocated; its "
+                             "amount cannot be lower"),
+                (Problem("request", "amount", "amount.below_allocated",
+                         gettext_noop("the amount is below what is allocated")),),
+                number=number, paid=format_grouped(invoice.paid_minor, invoice.currency),
+                currency=invoice.currency)
         invoice.amount_minor = new_amount
         amount_changed = True
     old, new = changed_fields(before, _snapshot(invoice))
@@ -184,18 +193,20 @@ def set_instalments(actor: Actor, company: Company, number: str, due_dates: Sequ
     invoice = invoices_in_scope(actor.user, company).select_for_update(of=("self",)).filter(
         number=number).first()
     if invoice is None:
-        raise NotFound(f"no invoice {number}")
+        raise NotFound(gettext_noop("no invoice {number}"), number=number)
     if not due_dates or len(due_dates) > invoice.amount_minor or len(due_dates) > 120:
-        raise invalid("due_dates", "instalments.count", "give between 1 and 120 instalment dates")
+        raise invalid("due_dates", "instalments.count",
+                      gettext_noop("give between 1 and 120 instalment dates"))
     for d in due_dates:
         check_date("due_dates", d)
     weights = list(weights) if weights is not None else [1] * len(due_dates)
     if len(weights) != len(due_dates) or any(w <= 0 for w in weights):
-        raise invalid("weights", "instalments.weights", "give one positive weight per due date")
+        raise invalid("weights", "instalments.weights",
+                      gettext_noop("give one positive weight per due date"))
     pairs = sorted(zip(due_dates, weights, strict=True), key=lambda p: p[0])
     amounts = allocate(invoice.amount_minor, [w for _, w in pairs])
     if any(a <= 0 for a in amounts):
-        raise invalid("weights", "instalments.zero", "an instalment would be zero")
+        raise invalid("weights", "instalments.zero", gettext_noop("an instalment would be zero"))
     before = [(i.due_date, i.amount_minor) for i in invoice.instalments.all()]
     invoice.instalments.all().delete()
     created = InvoiceInstalment.objects.bulk_create(

@@ -16,7 +16,7 @@ from django.db import transaction
 from cashloop.accounts.access import require_role, require_write
 from cashloop.accounts.models import Role
 from cashloop.audit.services import Actor, record
-from cashloop.core.problems import NotFound, Refusal
+from cashloop.core.problems import NotFound, Refusal, gettext_noop
 from cashloop.ledger.models import Company, Payment
 from cashloop.ledger.queries.documents import customers_in_scope
 from cashloop.ledger.services.allocations import (
@@ -61,10 +61,10 @@ def create_payment(
     check_currency("currency", currency)
     customer = customers_in_scope(actor.user, company).filter(code=customer_code).first()
     if customer is None:
-        raise NotFound(f"no customer {customer_code}")
+        raise NotFound(gettext_noop("no customer {code}"), code=customer_code)
     payment = create_once(
-        Payment, DuplicateReference, f"payment {reference} already exists",
-        {"company": company, "reference": reference}, customer=customer,
+        Payment, DuplicateReference, gettext_noop("payment {reference} already exists"),
+        {"company": company, "reference": reference}, {"reference": reference}, customer=customer,
         received_date=received_date, amount_minor=amount_minor, currency=currency,
     )
     record(actor, company, "payment.create", payment, None, _snapshot(payment))

@@ -33,6 +33,7 @@ from cashloop.ledger.queries import customer_detail as customer_page
 from cashloop.ledger.queries import customers as queries
 from cashloop.ledger.services import customers as services
 from cashloop.web.context import PageContext, page_context
+from cashloop.web.i18n import refusal_text
 
 PAGE_SIZES = (25, 50, 100, 200)
 # Who reads the audit log (the audit page enforces it; here it only decides whether to link).
@@ -118,7 +119,7 @@ def _customer_or_404(ctx: PageContext, request: HttpRequest, code: str) -> Custo
     try:
         return services.customer_for(ctx.company, code, request.user)
     except NotFound as exc:
-        raise Http404(exc.message) from exc
+        raise Http404(refusal_text(exc)) from exc
 
 
 @login_required
@@ -195,11 +196,11 @@ def _edit(request: HttpRequest, code: str | None) -> HttpResponse:
                 else:
                     saved = services.update_customer(actor, ctx.company, customer.code, fields)
             except Forbidden as exc:
-                raise PermissionDenied(exc.message) from exc
+                raise PermissionDenied(refusal_text(exc)) from exc
             except Invalid as exc:
                 problem = exc.problems[0] if exc.problems else None
                 name = problem.field if problem and problem.field in form.fields else None
-                form.add_error(name, exc.message)
+                form.add_error(name, refusal_text(exc))
             else:
                 messages.success(request, _("Customer %(code)s saved.") % {"code": saved.code})
                 return redirect("customer_detail", code=saved.code)
@@ -223,9 +224,9 @@ def customer_contact_add(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.add_contact(Actor.of(request.user, "web"), ctx.company, customer.code, fields)
     except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
+        raise PermissionDenied(refusal_text(exc)) from exc
     except Invalid as exc:
-        messages.error(request, exc.message)
+        messages.error(request, refusal_text(exc))
     else:
         messages.success(request, _("Contact added."))
     return redirect("customer_detail", code=customer.code)
