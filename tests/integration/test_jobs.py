@@ -3,6 +3,7 @@ thread of this process, reports its progress, and stores its result or its failu
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -218,3 +219,48 @@ def test_cli_lists_recent_jobs_and_shows_one(company, clerk):
         company.code, "clerk", "invoices_gbk_chinese.csv")
     missing = runner.invoke(app, ["jobs", "show", "999999"])
     assert missing.exit_code == 1 and "no job 999999" in missing.stderr
+
+
+def _dead_pid() -> int:
+    """The id of a process that has just ended."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
+def test_jobs_left_running_by_a_dead_process_of_this_machine_are_failed(company, clerk):
+    import socket
+
+    from cashloop.jobs.services import ABANDONED, recover_abandoned
+
+    host = socket.gethostname()
+    dead = Job.objects.create(company=company, kind=KIND, status=JobStatus.RUNNING,
+                              runner=f"{host}:{_dead_pid()}")
+    alive = Job.objects.create(company=company, kind=KIND, status=JobStatus.RUNNING,
+                               runner=f"{host}:{os.getpid()}")
+    elsewhere = Job.objects.create(company=company, kind=KIND, status=JobStatus.RUNNING,
+                                   runner="another-machine:1")
+    assert recover_abandoned() == [dead.pk]
+    dead.refresh_from_db()
+    assert (dead.status, dead.error) == (JobStatus.FAILED, ABANDONED) and dead.finished_at
+    assert {j.status for j in Job.objects.filter(pk__in=[alive.pk, elsewhere.pk])} == {
+        JobStatus.RUNNING}
+
+
+def test_queued_jobs_are_run_again_after_a_restart_and_only_once(company, clerk):
+    from cashloop.jobs.services import resume_queued
+
+    params = import_params(ImportOptions(kind="invoices"), "invoices_gbk_chinese.csv", "0" * 32)
+    # As a previous server process left it: stored and queued, its thread pool gone.
+    job = Job.objects.create(company=company, kind=KIND, parameters=params, created_by=clerk)
+    JobFile.objects.create(job=job, purpose="input", name="invoices_gbk_chinese.csv",
+                           content=(FILES / "invoices_gbk_chinese.csv").read_bytes())
+    assert resume_queued() == [job.pk]
+    resume_queued()  # a second server process doing the same
+    job = finished(job)
+    assert job.status == JobStatus.DONE and job.result["created"] == 3
+    assert job.runner.endswith(f":{os.getpid()}")  # run by this process's thread pool
+    assert Invoice.objects.filter(company=company).count() == 3

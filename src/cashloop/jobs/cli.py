@@ -75,6 +75,7 @@ def worker(
     from django.db import connection
 
     from cashloop.jobs.backends import QUEUE, queue_url
+    from cashloop.jobs.services import recover_abandoned
 
     url = queue_url()
     if not url.startswith(("redis://", "rediss://")):
@@ -82,6 +83,8 @@ def worker(
              "(the default) the web server runs jobs itself")
     # SQLite lets one writer in at a time: more processes would only wait for its lock.
     default = 1 if connection.vendor == "sqlite" else (os.cpu_count() or 1)
+    for job_id in recover_abandoned():  # left running by a worker of this machine that died
+        typer.echo(f"job {job_id}: its worker stopped before it ended; marked failed", err=True)
     connection.close()  # the worker's processes open their own
     from cashloop.jobs.celery_app import celery_app
 

@@ -37,6 +37,7 @@ class Job(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    runner = models.CharField(max_length=200, blank=True)  # "host:pid" of the process running it
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

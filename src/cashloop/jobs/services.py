@@ -10,6 +10,8 @@ job with its one-line message, the traceback going to the log only.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +35,7 @@ logger = logging.getLogger(__name__)
 INPUT = "input"
 ERROR_CHARS = 2000
 QUEUE_DOWN = gettext_noop("the job queue is not reachable; try again later")
+ABANDONED = gettext_noop("the process running this job stopped before it ended; submit it again")
 
 
 class JobFailed(Exception):
@@ -104,7 +107,7 @@ def _dispatch(job_id: int) -> None:
 def execute(job_id: int) -> None:
     """Run one queued job to its end; a job already taken (or finished) is left alone."""
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now())
+        status=JobStatus.RUNNING, started_at=timezone.now(), runner=_runner())
     if not claimed:
         logger.info("job %s is not queued any more; skipped", job_id)
         return
@@ -125,6 +128,49 @@ def execute(job_id: int) -> None:
             status=status, result=result, error=error, finished_at=timezone.now(),
             progress_done=run.done, progress_total=run.total)
     backend.forget(job_id)
+
+
+def _runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def recover_abandoned() -> list[int]:
+    """Fail the jobs left running by a process of this machine that no longer exists (a web
+    server restarted mid-import, a killed worker); their imports were rolled back with them.
+    Runners on other machines are left to their own machine's recovery."""
+    host = socket.gethostname()
+    failed = []
+    for job_id, runner in Job.objects.filter(status=JobStatus.RUNNING,
+                                             runner__startswith=f"{host}:") \
+            .values_list("pk", "runner"):
+        pid = runner.rsplit(":", 1)[1]
+        if pid.isdigit() and not _alive(int(pid)) and Job.objects.filter(
+                pk=job_id, status=JobStatus.RUNNING, runner=runner).update(
+                status=JobStatus.FAILED, error=ABANDONED, finished_at=timezone.now()):
+            failed.append(job_id)
+    return failed
+
+
+def resume_queued() -> list[int]:
+    """Hand the jobs still queued to the thread backend again (its queue is this process's
+    memory, gone with a restart); a job is claimed once, so handing one twice is harmless."""
+    backend = backends.current()
+    if not isinstance(backend, backends.ThreadBackend):
+        return []  # Redis keeps its own queue across restarts
+    ids = list(Job.objects.filter(status=JobStatus.QUEUED).order_by("pk").values_list("pk", flat=True))
+    for job_id in ids:
+        _dispatch(job_id)
+    return ids
 
 
 def visible_jobs(user: AbstractBaseUser | AnonymousUser | None, company: Company) -> QuerySet[Job]:
@@ -181,7 +227,8 @@ def job_json(job: Job) -> dict[str, Any]:
 def job_detail_json(job: Job) -> dict[str, Any]:
     return {**job_json(job), "company": job.company.code,
             "created_by": job.created_by.get_username() if job.created_by else None,
-            "started_at": _iso(job.started_at), "parameters": job.parameters}
+            "started_at": _iso(job.started_at), "runner": job.runner or None,
+            "parameters": job.parameters}
 
 
 def _iso(moment: Any) -> str | None:
