@@ -25,7 +25,12 @@ from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import PaymentRecord
 from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.bulk import BulkWriter, as_date, in_chunks
-from cashloop.imports.services.settlements import ID_CHUNK, DocumentRef, refresh_settlements
+from cashloop.imports.services.settlements import (
+    ID_CHUNK,
+    DocumentRef,
+    in_filters,
+    refresh_settlements,
+)
 from cashloop.ledger.models import Allocation, Company, Customer, Invoice, Payment
 from cashloop.ledger.services import flows
 
@@ -136,25 +141,24 @@ class PaymentWriter:
                                          message, tuple(params.items())), cells))
 
     def _in(self, sql: str, values: Sequence[Any], *head: Any) -> list[tuple]:
-        """Rows of `sql` (with `{marks}` for an IN list) over `values` in chunks."""
+        """Rows of `sql`, whose `{in}` stands for "column in `values`", after the `head` params."""
         rows: list[tuple] = []
-        for chunk in in_chunks(values, ID_CHUNK):
-            rows.extend(self.db.query(sql.format(marks=", ".join(["%s"] * len(chunk))),
-                                      [*head, *chunk]))
+        for condition, params in in_filters(self.db.vendor, values):
+            rows.extend(self.db.query(sql.format(**{"in": condition}), [*head, *params]))
         return rows
 
     def _stored(self, references: Sequence[str]) -> dict[str, tuple[int, str]]:
         """reference → (id, source_hash) of the payments the file names that are stored already."""
         return {ref: (pk, source_hash) for ref, pk, source_hash in self._in(
             f'SELECT reference, id, source_hash FROM "{self.tables["Payment"]}" '
-            f"WHERE company_id = %s AND reference IN ({{marks}})", sorted(set(references)),
+            f"WHERE company_id = %s AND reference {{in}}", sorted(set(references)),
             self.company.pk)}
 
     def _invoices(self, numbers: set[str]) -> dict[str, _Invoice]:
         return {number: _Invoice(pk, amount, currency, as_date(issued))  # type: ignore[arg-type]
                 for pk, number, amount, currency, issued in self._in(
                     f'SELECT id, number, amount_minor, currency, issue_date FROM '
-                    f'"{self.tables["Invoice"]}" WHERE company_id = %s AND number IN ({{marks}})',
+                    f'"{self.tables["Invoice"]}" WHERE company_id = %s AND number {{in}}',
                     sorted(numbers), self.company.pk)}
 
     def _release(self, changed: list[tuple[int, PaymentRecord]]) -> dict[int, int]:
@@ -167,10 +171,10 @@ class PaymentWriter:
                   for pk, code, received, amount, currency in self._in(
                       f'SELECT p.id, c.code, p.received_date, p.amount_minor, p.currency FROM '
                       f'"{t_pay}" p JOIN "{self.tables["Customer"]}" c ON c.id = p.customer_id '
-                      f"WHERE p.id IN ({{marks}})", ids)}
+                      f"WHERE p.id {{in}}", ids)}
         released: dict[int, int] = {}
         for invoice_id, minor in self._in(
-                f'SELECT invoice_id, amount_minor FROM "{t_all}" WHERE payment_id IN ({{marks}})', ids):
+                f'SELECT invoice_id, amount_minor FROM "{t_all}" WHERE payment_id {{in}}', ids):
             released[invoice_id] = released.get(invoice_id, 0) + minor
         for chunk in in_chunks(ids, ID_CHUNK):
             self.db.execute_many(f'DELETE FROM "{t_all}" WHERE payment_id IN '
@@ -196,7 +200,7 @@ class PaymentWriter:
         by_id = {invoice.id: invoice for invoice in invoices.values()}
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         for pk, paid in self._in(
-                f'SELECT id, paid_minor FROM "{self.tables["Invoice"]}" WHERE id IN ({{marks}}) '
+                f'SELECT id, paid_minor FROM "{self.tables["Invoice"]}" WHERE id {{in}} '
                 f"ORDER BY id{lock}", sorted(by_id.keys() | released.keys())):
             if pk in by_id:
                 # paid_minor still counts the allocations just deleted until the refresh.
@@ -207,7 +211,7 @@ class PaymentWriter:
         wanted = sorted(codes)
         found = {code: pk for code, pk in self._in(
             f'SELECT code, id FROM "{self.tables["Customer"]}" WHERE company_id = %s '
-            f"AND code IN ({{marks}})", wanted, self.company.pk)}
+            f"AND code {{in}}", wanted, self.company.pk)}
         missing = [code for code in wanted if code not in found]
         ids = self.db.reserve_ids(self.tables["Customer"], len(missing))
         now = self.db.now_db

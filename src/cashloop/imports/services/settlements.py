@@ -3,15 +3,16 @@
 The rule is core.settlement.settlement_for, as in ledger.services.allocations.refresh_settlement
 (paid amount = sum of allocations; settled date = the applied date on which their running total in
 date order reaches the amount). Here it runs over tens of thousands of invoices with two queries
-per chunk of ids (the invoices, their allocations), one executemany UPDATE of the invoices whose
-result differs, and one raw many-row insert of their audit entries (`invoice.settlement`, the
-entries the one-invoice path records). The caller holds the transaction and the invoices' row locks.
+(the invoices, their allocations) per chunk of ids (one chunk on PostgreSQL), one write of the
+invoices whose result differs, and one raw many-row insert of their audit entries
+(`invoice.settlement`, the entries the one-invoice path records). The caller holds the
+transaction and the invoices' row locks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,19 @@ from cashloop.imports.services.bulk import BulkWriter, as_date, in_chunks
 from cashloop.ledger.models import Allocation, Company, Invoice
 
 ID_CHUNK = 2000  # ids per IN list: far below SQLite's 32,766 variables, cheap to parse
+
+
+def in_filters(vendor: str, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+    """("column" condition, its params) covering `values`: `= ANY(array)` once on PostgreSQL, as
+    parsing and planning many IN lists costs more than the lookups; IN lists in chunks on SQLite."""
+    if not values:
+        return
+    if vendor == "postgresql":
+        kind = "bigint" if isinstance(values[0], int) else "text"
+        yield f"= ANY(%s::{kind}[])", [list(values)]
+        return
+    for chunk in in_chunks(values, ID_CHUNK):
+        yield f"IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
 
 
 class DocumentRef:
@@ -44,16 +58,15 @@ def refresh_settlements(db: BulkWriter, actor: Actor, company: Company,
     t_inv, t_all = Invoice._meta.db_table, Allocation._meta.db_table
     updates: list[tuple[int, date | None, object, int]] = []
     audits: list[tuple[DocumentRef, dict[str, Any], dict[str, Any]]] = []
-    for chunk in in_chunks(sorted(set(invoice_ids)), ID_CHUNK):
-        marks = ", ".join(["%s"] * len(chunk))
+    for condition, params in in_filters(db.vendor, sorted(set(invoice_ids))):
         allocations: dict[int, list[tuple[date, int]]] = defaultdict(list)
         for invoice_id, applied, minor in db.query(
                 f'SELECT invoice_id, applied_date, amount_minor FROM "{t_all}" '
-                f"WHERE invoice_id IN ({marks})", chunk):
+                f"WHERE invoice_id {condition}", params):
             allocations[invoice_id].append((as_date(applied), minor))  # type: ignore[arg-type]
         for invoice_id, number, amount, currency, paid, settled in db.query(
                 f'SELECT id, number, amount_minor, currency, paid_minor, settled_date FROM "{t_inv}" '
-                f"WHERE id IN ({marks})", chunk):
+                f"WHERE id {condition}", params):
             result = settlement_for(amount, allocations[invoice_id])
             settled = as_date(settled)
             if (result.paid_minor, result.settled_date) == (paid, settled):
