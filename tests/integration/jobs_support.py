@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.db import OperationalError, connection
 
 from cashloop.jobs.models import Job
 
@@ -19,11 +19,28 @@ def reads_take_no_table_locks() -> None:
 
 
 def finished(job: Job, timeout: float = 60) -> Job:
-    """The job once a backend has run it to its end."""
+    """The job once a backend has run it to its end and committed that."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
-        if job.finished:
+        if job.finished and _committed(job):
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {job.pk} still {job.status} after {timeout} s")
+
+
+def _committed(job: Job) -> bool:
+    """Reads that take no table locks also see what is not committed yet: read the job once
+    more with locks, which fails while the job thread's last transaction is still open (a test
+    ending then would have its tables flushed under that transaction)."""
+    if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA read_uncommitted = 0")
+        try:
+            job.refresh_from_db()
+        except OperationalError:
+            return False
+        finally:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+    return job.finished
