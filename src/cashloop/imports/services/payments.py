@@ -4,7 +4,7 @@ settled date follow (imports.services.settlements, the rule of core.settlement).
 are created (code only); an unknown invoice, or one in another currency, rejects the row.
 
 The work is a few queries per thousands of rows, not a few per row: stored payments are looked up
-by reference in chunks, the named invoices read and then row-locked in id order (as
+by reference, the named invoices read under row locks taken in id order (as
 ledger.services.allocations locks them, so concurrent writers never wait in opposite orders),
 new payments and their allocations inserted with raw many-row statements (imports.services.bulk;
 the daily-flow trigger suspended for many allocations, whose days are added in one statement),
@@ -65,6 +65,7 @@ class PaymentWriter:
         self.records: list[tuple[PaymentRecord, list[str]]] = []
         self.created = self.updated = self.unchanged = 0
         self.problems: list[tuple[RowProblem, list[str]]] = []
+        self._for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
 
     def add(self, record: PaymentRecord, cells: list[str]) -> None:
         self.records.append((record, cells))
@@ -93,7 +94,7 @@ class PaymentWriter:
             return
         changed = [(payment_id, record) for record, payment_id in todo if payment_id is not None]
         released = self._release(changed)  # invoice id → minor units its old allocations freed
-        self._lock(invoices, released)
+        self._lock_released(invoices, released)
         customers = self._customers({record.customer for record, _id in todo})
         ids = iter(self.db.reserve_ids(self.tables["Payment"], len(todo) - len(changed)))
         company_id, now = self.company.pk, self.db.now_db
@@ -155,11 +156,20 @@ class PaymentWriter:
             self.company.pk)}
 
     def _invoices(self, numbers: set[str]) -> dict[str, _Invoice]:
-        return {number: _Invoice(pk, amount, currency, as_date(issued))  # type: ignore[arg-type]
-                for pk, number, amount, currency, issued in self._in(
-                    f'SELECT id, number, amount_minor, currency, issue_date FROM '
-                    f'"{self.tables["Invoice"]}" WHERE company_id = %s AND number {{in}}',
-                    sorted(numbers), self.company.pk)}
+        """The named invoices, row-locked in id order, as allocating needs them.
+
+        Read under the lock, their amount, currency and paid amount cannot move under us (the
+        order is ledger.services.allocations' one, so concurrent writers never wait on each
+        other in opposite orders). SQLite's IMMEDIATE transaction holds the write lock already.
+        """
+        found: dict[str, _Invoice] = {}
+        for pk, number, amount, currency, issued, paid in self._in(
+                f'SELECT id, number, amount_minor, currency, issue_date, paid_minor FROM '
+                f'"{self.tables["Invoice"]}" WHERE company_id = %s AND number {{in}} '
+                f"ORDER BY id{self._for_update}", sorted(numbers), self.company.pk):
+            found[number] = _Invoice(pk, amount, currency, as_date(issued))  # type: ignore[arg-type]
+            found[number].paid_minor = paid
+        return found
 
     def _release(self, changed: list[tuple[int, PaymentRecord]]) -> dict[int, int]:
         """Read changed payments' old values for the audit and delete their allocations."""
@@ -190,21 +200,19 @@ class PaymentWriter:
         record_many(self.actor, self.company, "payment.import_update", audits)
         return released
 
-    def _lock(self, invoices: dict[str, _Invoice], released: dict[int, int]) -> None:
-        """Row-lock the named invoices and those losing allocations, in id order; read paid_minor.
+    def _lock_released(self, invoices: dict[str, _Invoice], released: dict[int, int]) -> None:
+        """Lock the invoices that lost allocations too, and free what they lost on named ones.
 
-        Their paid amount is read under the lock (and after the changed payments' allocations are
-        gone), so what is open cannot move under us. SQLite's IMMEDIATE transaction already holds
-        the database's write lock.
+        Their settlement is recomputed at the end; the named ones are locked already.
         """
         by_id = {invoice.id: invoice for invoice in invoices.values()}
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        for pk, paid in self._in(
-                f'SELECT id, paid_minor FROM "{self.tables["Invoice"]}" WHERE id {{in}} '
-                f"ORDER BY id{lock}", sorted(by_id.keys() | released.keys())):
-            if pk in by_id:
-                # paid_minor still counts the allocations just deleted until the refresh.
-                by_id[pk].paid_minor = paid - released.get(pk, 0)
+        for pk, minor in released.items():
+            if pk in by_id:  # its stored paid_minor counts the deleted allocations until the refresh
+                by_id[pk].paid_minor -= minor
+        others = sorted(pk for pk in released if pk not in by_id)
+        if others and self._for_update:
+            self._in(f'SELECT id FROM "{self.tables["Invoice"]}" WHERE id {{in}} '
+                     f"ORDER BY id{self._for_update}", others)
 
     def _customers(self, codes: set[str]) -> dict[str, int]:
         """code → id, creating the unknown customers (code only)."""
