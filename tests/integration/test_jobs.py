@@ -218,7 +218,12 @@ def test_cli_lists_recent_jobs_and_shows_one(company, clerk):
     assert (shown["company"], shown["created_by"], shown["parameters"]["file_name"]) == (
         company.code, "clerk", "invoices_gbk_chinese.csv")
     missing = runner.invoke(app, ["jobs", "show", "999999"])
-    assert missing.exit_code == 1 and "no job 999999" in missing.stderr
+    assert missing.exit_code == 1 and "error: no job 999999" in missing.stderr
+    missing = runner.invoke(app, ["jobs", "show", "999999", "--format", "json"])
+    assert json.loads(missing.stdout)["code"] == "not_found"
+    unknown = runner.invoke(app, ["jobs", "--company", "NOPE"])
+    assert unknown.exit_code == 1 and "error: no company with code 'NOPE'" in unknown.stderr
+    assert unknown.exception is None or isinstance(unknown.exception, SystemExit)
 
 
 def _dead_pid() -> int:

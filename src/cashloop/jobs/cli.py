@@ -28,10 +28,17 @@ def jobs(
     """List recent jobs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
+    from cashloop.core.problems import Refusal
     from cashloop.jobs.services import job_json, visible_jobs
     from cashloop.ledger.services.companies import company_by_code
 
-    items = [job_json(j) for j in visible_jobs(None, company_by_code(company))[:limit]]
+    try:
+        owner = company_by_code(company)
+    except Refusal as exc:  # an unknown --company: a message, never a traceback
+        fail(exc.message, payload={"code": exc.code, "message": exc.message, "problems": []},
+             fmt=fmt)
+        return
+    items = [job_json(j) for j in visible_jobs(None, owner)[:limit]]
     emit(fmt, items, lambda: print_table(
         ["id", "kind", "status", "progress", "created_at", "finished_at", "error"],
         [[i["id"], i["kind"], i["status"], _progress_text(i), (i["created_at"] or "")[:19],
@@ -47,7 +54,8 @@ def show(job_id: int = typer.Argument(..., help="the job's id"),
 
     job = Job.objects.select_related("company", "created_by").filter(pk=job_id).first()
     if job is None:
-        fail(f"no job {job_id}", payload={"error": f"no job {job_id}"}, fmt=fmt)
+        message = f"no job {job_id}"
+        fail(message, payload={"code": "not_found", "message": message, "problems": []}, fmt=fmt)
         return
     item = job_detail_json(job)
 
@@ -72,7 +80,7 @@ def worker(
     loglevel: str = typer.Option("INFO", "--loglevel"),
 ) -> None:
     """Run queued jobs from CASHLOOP_QUEUE_URL (redis://…); start one on each machine wanted."""
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from cashloop.jobs.backends import QUEUE, queue_url
     from cashloop.jobs.services import recover_abandoned
@@ -83,7 +91,12 @@ def worker(
              "(the default) the web server runs jobs itself")
     # SQLite lets one writer in at a time: more processes would only wait for its lock.
     default = 1 if connection.vendor == "sqlite" else (os.cpu_count() or 1)
-    for job_id in recover_abandoned():  # left running by a worker of this machine that died
+    try:
+        abandoned = recover_abandoned()  # left running by a worker of this machine that died
+    except DatabaseError as exc:
+        fail(f"the database is not ready ({str(exc)[:200]}); run `cashloop init` first")
+        return
+    for job_id in abandoned:
         typer.echo(f"job {job_id}: its worker stopped before it ended; marked failed", err=True)
     connection.close()  # the worker's processes open their own
     from cashloop.jobs.celery_app import celery_app
