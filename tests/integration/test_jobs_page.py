@@ -206,3 +206,13 @@ def test_status_fragment_answers_while_a_bulk_import_locks_the_company_table(com
                 cursor.execute("RESET lock_timeout")
             import_.rollback()
     assert fragment.status_code == 200 and POLL in fragment.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_job_that_failed_before_reading_a_row_shows_its_reason_and_no_progress(company):
+    client = login("fiona", "finance_manager", company, language="zh-hans")
+    job = stored_job(company, get_user_model().objects.get(username="fiona"), JobStatus.FAILED,
+                     error="the uploaded file is no longer there; upload it again")
+    fragment = client.get(f"/jobs/{job.pk}/status/").content.decode()
+    assert "失败: 上传的文件已不存在，请重新上传" in fragment and "<progress" not in fragment
+    assert POLL not in fragment
