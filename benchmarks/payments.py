@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +35,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import fresh_database  # the benchmark folder's own module
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -129,20 +131,6 @@ def run(args: list[str], env: dict[str, str]) -> tuple[int, str, str, float, flo
         except (OSError, ValueError, IndexError):
             rss = None
         return proc.returncode, proc.stdout, proc.stderr, seconds, rss
-
-
-def fresh_database(db: str, pg_url: str, data_dir: Path) -> str:
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
-    if db == "sqlite":
-        return f"sqlite:///{data_dir / 'bench.db'}"
-    import psycopg
-
-    name = pg_url.rsplit("/", 1)[1]
-    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return pg_url
 
 
 def ledger_check(db: str, url: str) -> dict[str, Any]:

@@ -18,6 +18,15 @@ from django.utils import timezone
 
 from cashloop.ledger.services import flows
 
+# Column lists of the raw inserts shared by the importers (customers created on the fly,
+# settlement payments and their allocations).
+CUSTOMER_COLUMNS = ("id", "company_id", "code", "name", "tax_id", "industry", "country",
+                    "currency", "department", "tier", "created_at", "updated_at")
+PAYMENT_COLUMNS = ("id", "company_id", "customer_id", "reference", "received_date",
+                   "amount_minor", "currency", "source_hash", "created_at")
+ALLOCATION_COLUMNS = ("company_id", "invoice_id", "payment_id", "amount_minor", "applied_date",
+                      "created_at")
+
 # One adapter, identical to the default one Python 3.12 deprecates: dates as ISO text.
 sqlite3.register_adapter(date, date.isoformat)
 

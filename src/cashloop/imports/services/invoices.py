@@ -19,7 +19,10 @@ from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import CreditNoteRecord, InvoiceRecord
 from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.bulk import (
+    ALLOCATION_COLUMNS,
+    CUSTOMER_COLUMNS,
     HASH_MASK,
+    PAYMENT_COLUMNS,
     BulkWriter,
     as_date,
     in_chunks,
@@ -42,12 +45,6 @@ SETTLE_PREFIX = "SETTLE-"
 INVOICE_COLUMNS = ("id", "company_id", "customer_id", "number", "issue_date", "due_date",
                    "amount_minor", "currency", "contract_id", "description", "paid_minor",
                    "settled_date", "is_disputed", "source_hash", "created_at", "updated_at")
-CUSTOMER_COLUMNS = ("id", "company_id", "code", "name", "tax_id", "industry", "country",
-                    "currency", "department", "tier", "created_at", "updated_at")
-PAYMENT_COLUMNS = ("id", "company_id", "customer_id", "reference", "received_date",
-                   "amount_minor", "currency", "source_hash", "created_at")
-ALLOCATION_COLUMNS = ("company_id", "invoice_id", "payment_id", "amount_minor", "applied_date",
-                      "created_at")
 DISPUTE_COLUMNS = ("company_id", "invoice_id", "opened_date", "reason", "resolution")
 AUDITED = ("customer", "issue_date", "due_date", "amount_minor", "currency", "paid_minor",
            "settled_date", "is_disputed", "description", "contract")

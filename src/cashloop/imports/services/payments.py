@@ -24,7 +24,14 @@ from cashloop.audit.services import Actor, record_many
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.records import PaymentRecord
 from cashloop.core.problems import gettext_noop
-from cashloop.imports.services.bulk import BulkWriter, as_date, in_chunks
+from cashloop.imports.services.bulk import (
+    ALLOCATION_COLUMNS,
+    CUSTOMER_COLUMNS,
+    PAYMENT_COLUMNS,
+    BulkWriter,
+    as_date,
+    in_chunks,
+)
 from cashloop.imports.services.settlements import (
     ID_CHUNK,
     DocumentRef,
@@ -35,12 +42,6 @@ from cashloop.ledger.models import Allocation, Company, Customer, Invoice, Payme
 from cashloop.ledger.services import flows
 
 AUDITED = ("customer", "received_date", "amount_minor", "currency")
-CUSTOMER_COLUMNS = ("id", "company_id", "code", "name", "tax_id", "industry", "country",
-                    "currency", "department", "tier", "created_at", "updated_at")
-PAYMENT_COLUMNS = ("id", "company_id", "customer_id", "reference", "received_date",
-                   "amount_minor", "currency", "source_hash", "created_at")
-ALLOCATION_COLUMNS = ("company_id", "invoice_id", "payment_id", "amount_minor", "applied_date",
-                      "created_at")
 UNTRACKED_ABOVE = 1000  # allocations from which the daily flows are added set-based (flows)
 
 
