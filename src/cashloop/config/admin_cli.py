@@ -73,8 +73,23 @@ def serve(
     from cashloop.config.wsgi import application
 
     migrate()
+    _recover_jobs()
     typer.echo(f"Cashloop on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     waitress_serve(application, host=host, port=port, threads=threads, ident="cashloop")
+
+
+def _recover_jobs() -> None:
+    """Before serving: jobs a previous server process left running are failed, and queued ones
+    are run again (thread backend, whose queue was that process's memory)."""
+    from django.db import DatabaseError
+
+    from cashloop.jobs.services import recover_abandoned, resume_queued
+
+    try:
+        recover_abandoned()
+        resume_queued()
+    except DatabaseError as exc:  # never the reason the server does not start
+        typer.echo(f"warning: jobs not recovered: {exc}", err=True)
 
 
 @user_app.command("add")
