@@ -109,14 +109,10 @@ class BulkWriter:
         self._bulk = True
         self._flows_company_id = flows_company_id
         if self.vendor == "sqlite":
+            if flows_company_id is not None:
+                self._restore.extend(flows.suspend_triggers(tables))
             cur = self.raw.cursor()
             for table in tables:
-                if flows_company_id is not None:
-                    for name, sql in cur.execute(
-                            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                            "AND tbl_name = ?", (table,)).fetchall():
-                        cur.execute(f'DROP TRIGGER "{name}"')
-                        self._restore.append(sql)
                 rows = cur.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                     "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
@@ -133,8 +129,7 @@ class BulkWriter:
             for table in tables:
                 cur.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
                 if flows_company_id is not None:
-                    cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
-                    self._restore.append(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+                    self._restore.extend(flows.suspend_triggers([table]))
                 cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                             "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
                             [table])

@@ -11,9 +11,9 @@ writer's own transaction, so the flows commit or roll back with the documents.
 - allocation inserted / deleted / changed: ± amount collected on max(applied, issue date), in
   its invoice's currency.
 
-Bulk imports suspend the triggers (BulkWriter.begin_bulk_load) and call `rebuild` once; the
-payments import suspends only the allocation insert trigger and adds its rows with
-`add_collected`.
+Writers of many rows take the triggers off with `suspend_triggers`: bulk imports
+(BulkWriter.begin_bulk_load) then `rebuild` the company's flows once, the payments import adds
+the days of its allocations with `add_collected`.
 """
 
 from __future__ import annotations
@@ -171,39 +171,51 @@ def rebuild_all(conn: BaseDatabaseWrapper = connection) -> None:
         rebuild(company_id, conn)
 
 
+def suspend_triggers(tables: Iterable[str], conn: BaseDatabaseWrapper = connection) -> list[str]:
+    """Take the flow triggers off `tables` inside the caller's transaction; returns the statements
+    that put them back (a rollback puts them back too: DDL is transactional on both databases).
+
+    For writers of many rows, where a trigger per row costs more than the insert: they either
+    `rebuild` the company's flows afterwards or add what they wrote with `add_collected`.
+    PostgreSQL's DISABLE TRIGGER locks out other writers of the table, not its readers.
+    """
+    wanted = set(tables)
+    restore: list[str] = []
+    with conn.cursor() as cur:
+        for name in TRIGGER_NAMES:
+            table = INVOICES if name.startswith("ledger_invoice") else ALLOCATIONS
+            if table not in wanted:
+                continue
+            if conn.vendor == "sqlite":
+                cur.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                            [name])
+                row = cur.fetchone()
+                if row is not None:
+                    cur.execute(f"DROP TRIGGER {name}")
+                    restore.append(row[0])
+            else:
+                cur.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgenabled <> 'D'",
+                            [name])
+                if cur.fetchone() is not None:
+                    cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+                    restore.append(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
+    return restore
+
+
 @contextmanager
 def allocation_inserts_untracked(conn: BaseDatabaseWrapper = connection) -> Iterator[None]:
-    """Inside the caller's transaction, inserted allocations do not fire the flow trigger.
-
-    For a writer inserting tens of thousands of allocations into a live ledger (the payments
-    import), where a trigger per row costs more than the insert and a full `rebuild` more still:
-    it reports what it inserted with `add_collected`. Deletes and updates stay tracked. On an
-    error the transaction's rollback restores the trigger (DDL is transactional on both
-    databases). PostgreSQL's DISABLE TRIGGER locks out other writers of allocations, not readers.
-    """
-    name = "ledger_allocation_flows_insert"
-    with conn.cursor() as cur:
-        if conn.vendor == "sqlite":
-            cur.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
-            row = cur.fetchone()
-            if row is not None:
-                cur.execute(f"DROP TRIGGER {name}")
-        else:
-            cur.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgenabled <> 'D'", [name])
-            row = cur.fetchone()
-            if row is not None:
-                cur.execute(f"ALTER TABLE {ALLOCATIONS} DISABLE TRIGGER {name}")
+    """Inside the caller's transaction, writes to allocations do not fire the flow triggers; the
+    writer (the payments import) reports what it inserted with `add_collected`."""
+    restore = suspend_triggers([ALLOCATIONS], conn)
     yield
-    if row is None:  # no trigger installed: nothing to restore
-        return
     with conn.cursor() as cur:
-        if conn.vendor == "sqlite":
-            cur.execute(row[0])
-        else:
+        if restore and conn.vendor != "sqlite":
             # ALTER TABLE refuses while the inserts' deferred foreign-key checks are pending:
             # run them now (they would run at commit anyway), then defer again as Django does.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cur.execute(f"ALTER TABLE {ALLOCATIONS} ENABLE TRIGGER {name}")
+        for sql in restore:
+            cur.execute(sql)
+        if restore and conn.vendor != "sqlite":
             cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
