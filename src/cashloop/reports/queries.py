@@ -186,12 +186,8 @@ def customers_by_open_amount(company: Company, as_of: date, weights: dict[str, D
     caller computes the shown amounts exactly. One query (an OR of the two open parts), so that
     a customer's never-settled and settled-later invoices are ranked together.
     """
-    later = allocations_after(company, as_of)
-    base = Invoice.objects.filter(company=company, issue_date__lte=as_of).filter(
-        customer_scope(user, company, "customer__"))
-    base = base.filter(Q(settled_date__isnull=True) | Q(settled_date__gt=as_of)) if later \
-        else base.filter(settled_date__isnull=True)
-    open_minor = open_minor_expression(as_of) if later else F("amount_minor") - F("paid_minor")
+    parts, open_minor = open_items(company, as_of, user)
+    base = parts[0] if len(parts) == 1 else parts[0] | parts[1]
     weighted = Case(
         *[When(currency=cur, then=open_minor * Value(rate)) for cur, rate in sorted(weights.items())
           if rate != 1],
