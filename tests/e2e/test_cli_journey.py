@@ -1,5 +1,6 @@
 """The CLI as scripts use it: JSON contracts of init, import, fx, aging and metrics."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -86,3 +87,14 @@ def test_unknown_file_is_a_message_not_a_traceback(cli, tmp_path):
     assert done.returncode != 0
     assert "Traceback" not in done.stderr + done.stdout
     assert "nope.csv" in done.stderr + done.stdout
+
+
+def test_commands_on_a_database_not_yet_created_say_so_without_a_traceback(cli):
+    for args in (("aging",), ("fx", "list"), ("jobs",)):
+        done = cli.run(*args, check=False)
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert "run `cashloop init`" in done.stderr
+    done = cli.run("metrics", "--format", "json", check=False)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["code"] == "database.unavailable"

@@ -20,6 +20,7 @@ if _lean:
 
 from cashloop.config import admin_cli  # noqa: E402  (needs Django set up)
 from cashloop.config.cli_mounts import mount_all  # noqa: E402
+from cashloop.config.console import print_json  # noqa: E402
 
 app = typer.Typer(
     name="cashloop",
@@ -33,4 +34,24 @@ mount_all(app)
 
 
 def main() -> None:
-    app()
+    from django.db import DatabaseError
+
+    try:
+        app()
+    except DatabaseError as exc:  # a database not created, not migrated or not reachable
+        _database_failed(exc)
+
+
+def _database_failed(exc: Exception) -> None:
+    """One message for every command, never a traceback: what the database said, and the fix."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    message = (f"the database cannot be used ({detail}); run `cashloop init` to create or migrate "
+               f"it, and check CASHLOOP_DATABASE_URL")
+    argv = sys.argv[1:]
+    as_json = any(a == "--format=json" for a in argv) or any(
+        a == "--format" and argv[i + 1:i + 2] == ["json"] for i, a in enumerate(argv))
+    if as_json:
+        print_json({"code": "database.unavailable", "message": message, "problems": []})
+    else:
+        typer.echo(f"error: {message}", err=True)
+    sys.exit(1)
