@@ -214,6 +214,58 @@ def test_bulk_load_mode_rolls_back_on_a_late_error(company, monkeypatch):
     assert _index_and_constraint_names() == before
 
 
+def _readable_by_another_session(tables: tuple[str, ...]) -> dict[str, bool]:
+    """Whether a second database session can read each table now (PostgreSQL, 1 s lock wait)."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    readable = {}
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432,
+                         user=settings["USER"], dbname=settings["NAME"], autocommit=True) as other:
+        other.execute("SET lock_timeout = '1s'")
+        for table in tables:
+            try:
+                other.execute(f'SELECT COUNT(*) FROM "{table}"')
+                readable[table] = True
+            except psycopg.errors.LockNotAvailable:
+                readable[table] = False
+    return readable
+
+
+@pytest.mark.django_db(transaction=True)  # each import commits, as it does for a user
+def test_big_import_into_a_larger_ledger_leaves_pages_reading(company, monkeypatch):
+    """A first load may rebuild the tables (readers wait); a load smaller than the ledger it goes
+    into keeps indexes and foreign keys, so other sessions read the committed ledger meanwhile."""
+    from django.db import connection
+
+    from cashloop.imports.services import bulk, invoices
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite readers (WAL) never wait for a writer")
+    monkeypatch.setattr(invoices, "CHUNK", 3)
+    tables = ("ledger_invoice", "ledger_company", "ledger_customer", "auth_user")
+    seen: list[dict[str, bool]] = []
+    original = bulk.BulkWriter.end_bulk_load
+
+    def probed(self):
+        seen.append(_readable_by_another_session(tables))
+        original(self)
+
+    monkeypatch.setattr(bulk.BulkWriter, "end_bulk_load", probed)
+    header = "number,customer,issue_date,amount,settled_date\n"
+    first = "".join(f"F-{i},C{i % 3},2024-01-0{1 + i % 9},1{i}.00,2024-01-20\n" for i in range(12))
+    assert run((header + first).encode()).created == 12
+    more = "".join(f"M-{i},C{i % 3},2024-02-0{1 + i % 9},2{i}.00,\n" for i in range(4))
+    second = run((header + first + more).encode())
+    assert second.created == 4, second.problems
+    # The first load into an empty ledger dropped the invoices' indexes and foreign keys: a
+    # reader of the invoices waited (so this probe can tell); the second load did not.
+    assert seen[0]["ledger_invoice"] is False
+    assert seen[1] == dict.fromkeys(tables, True)
+    assert Invoice.objects.filter(number__startswith="M-").count() == 4
+
+
 def test_european_export_with_semicolons_decimal_commas_and_day_first_dates(company):
     data = ('Belegnummer;Kunde;Rechnungsdatum;Fälligkeit;Betrag;Währung;Ausgleichsdatum\n'
             '"90001";"Müller GmbH";03.01.2024;02.02.2024;"1.234,56";EUR;15.01.2024\n'

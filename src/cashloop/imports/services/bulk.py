@@ -9,7 +9,7 @@ psycopg 3, ids drawn from the table's sequence. Callers stay inside `transaction
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -91,18 +91,24 @@ class BulkWriter:
         self.raw.cursor().executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
         return len(rows)
 
-    def begin_bulk_load(self, tables: Sequence[str], flows_company_id: int | None = None) -> None:
+    def begin_bulk_load(self, tables: Sequence[str], flows_company_id: int | None = None,
+                        expected_rows: Mapping[str, int] | None = None) -> None:
         """Prepare `tables` for a large load, undone by `end_bulk_load` (or by a rollback).
 
         With `flows_company_id`, the daily-flow triggers (ledger.services.flows) are suspended on
         `tables` too — a trigger per row costs more than the COPY — and end_bulk_load rebuilds
         that company's flows in one set-based statement. Without it the triggers keep working.
 
-        SQLite: plain (non-unique) indexes are dropped, as building an index once from sorted
-        rows is several times faster than updating it for each of a million inserts.
-        PostgreSQL: the tables are locked against other writers and their foreign keys dropped,
-        then re-added (and so validated by one set-based query each) at the end; checking them
-        row by row at commit costs more than the whole COPY. Ids then come from one setval.
+        A table that holds fewer rows than the load brings to it (`expected_rows` by table, none
+        when absent), as on a first load into an empty or small ledger, has its plain indexes
+        dropped and rebuilt at the end: building an index once from sorted rows is several times
+        faster than updating it for each of a million inserts. On PostgreSQL its foreign keys are
+        dropped too and re-added (validated by one set-based query each), as checking them row
+        by row costs more than the whole COPY. Dropping an index or a foreign key locks the table,
+        and the table the key points to, against readers until commit, so a table already larger
+        than the load keeps its indexes and foreign keys and pages keep reading the committed
+        ledger during the import. PostgreSQL: the tables are locked against other writers (not
+        readers) in both cases, and ids then come from one setval.
         """
         if self._bulk:
             return
@@ -113,12 +119,13 @@ class BulkWriter:
                 self._restore.extend(flows.suspend_triggers(tables))
             cur = self.raw.cursor()
             for table in tables:
-                rows = cur.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
-                for name, sql in rows:
-                    cur.execute(f'DROP INDEX "{name}"')
-                    self._restore.append(sql)
+                if self.rebuilds_indexes(table, (expected_rows or {}).get(table, 0)):
+                    rows = cur.execute(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
+                    for name, sql in rows:
+                        cur.execute(f'DROP INDEX "{name}"')
+                        self._restore.append(sql)
                 self._locked.add(table)
             return
         with connection.cursor() as cur:
@@ -130,6 +137,9 @@ class BulkWriter:
                 cur.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
                 if flows_company_id is not None:
                     self._restore.extend(flows.suspend_triggers([table]))
+                self._locked.add(table)
+                if not self.rebuilds_indexes(table, (expected_rows or {}).get(table, 0)):
+                    continue
                 cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                             "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
                             [table])
@@ -141,12 +151,26 @@ class BulkWriter:
                 for name, definition in cur.fetchall():
                     cur.execute(f'DROP INDEX "{name}"')
                     self._restore.insert(0, definition)
-                self._locked.add(table)
+
+    def rebuilds_indexes(self, table: str, expected_rows: int) -> bool:
+        """Whether a load of `expected_rows` into `table` drops and rebuilds its indexes: only
+        when the table holds fewer rows than the load (counted up to that many, so cheap)."""
+        if expected_rows <= 0:
+            return False
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS t',
+                        [expected_rows])
+            return cur.fetchone()[0] < expected_rows
 
     def end_bulk_load(self) -> None:
         if not self._bulk:
             return
         with connection.cursor() as cur:
+            if self.vendor == "postgresql":
+                # Foreign keys kept through the load are checked at commit (Django makes them
+                # INITIALLY DEFERRED); their pending checks would refuse the ALTER TABLEs below.
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")
             while self._restore:
                 cur.execute(self._restore.pop(0))
         if self._flows_company_id is not None:

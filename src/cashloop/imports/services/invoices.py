@@ -91,6 +91,7 @@ class InvoiceWriter:
         self.settle_refs: set[str] | None = None  # SETTLE- payments already stored, loaded once
         self.created = self.updated = self.unchanged = 0
         self.problems: list[tuple[RowProblem, list[str]]] = []
+        self.file_rows: int | None = None  # the file's data rows, when known (set by the caller)
         self._preload()
 
     def _preload(self) -> None:
@@ -126,9 +127,12 @@ class InvoiceWriter:
         if not records:
             return
         if len(records) >= CHUNK:  # a big file: see BulkWriter.begin_bulk_load
-            self.db.begin_bulk_load([self.tables[n] for n in
-                                     ("Customer", "Invoice", "Payment", "Allocation")],
-                                    flows_company_id=self.company.pk)
+            new_rows = self._expected_new_rows(len(records))
+            tables = [self.tables[n] for n in ("Customer", "Invoice", "Payment", "Allocation")]
+            # Customers created on the fly are few next to the invoices: their table keeps its
+            # indexes; settlements bring at most one payment and one allocation per invoice.
+            self.db.begin_bulk_load(tables, flows_company_id=self.company.pk,
+                                    expected_rows={t: new_rows for t in tables[1:]})
         self._create_customers(records)
         self._create_contracts(records)
         ids = self.db.reserve_ids(self.tables["Invoice"], len(records))
@@ -155,6 +159,14 @@ class InvoiceWriter:
 
     def _due(self, issue_date: date, terms: Terms | None) -> date:
         return due_date_from_terms(issue_date, terms or DEFAULT_TERMS, self.company.calendar_country)
+
+    def _expected_new_rows(self, pending: int) -> int:
+        """New invoices the whole file will bring: the file's rows times the share of new ones
+        among the rows seen so far (a re-import of a big file with a few new rows is no load)."""
+        seen = pending + self.unchanged + len(self.changed) + len(self.credit_notes)
+        if not self.file_rows or seen <= 0:
+            return pending
+        return max(pending, self.file_rows * pending // seen)
 
     def _create_customers(self, records: list[InvoiceRecord]) -> None:
         new: dict[str, str] = {}

@@ -218,8 +218,9 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     try:
         with transaction.atomic():
             writer = _writer(options.kind, company, actor, as_of)
+            writer.file_rows = file_rows(data, table)
             failed = _stream(rows, parser, table, writer, options, result, rejected_rows,
-                             _counted(progress, data, table))
+                             _counted(progress, writer.file_rows))
             if not failed or options.skip_bad:
                 writer.finish()
                 for problem, cells in writer.problems:
@@ -277,15 +278,19 @@ def _writer(kind: str, company: Company, actor: Actor, as_of: date) -> Any:
     return PaymentWriter(company, actor, as_of)
 
 
-def _counted(progress: Progress | None, data: bytes, table: Table) -> Callable[[int], None] | None:
-    """`progress` with the file's row count estimated once: its lines after the header for a CSV
-    (a quoted field spanning lines or a blank line makes it a little high), unknown for a sheet."""
+def file_rows(data: bytes, table: Table) -> int | None:
+    """The file's data rows, estimated once: its lines after the header for a CSV (a quoted field
+    spanning lines or a blank line makes it a little high), unknown for a sheet."""
+    if table.file_type != "csv":
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return max(0, lines - table.header_line)
+
+
+def _counted(progress: Progress | None, total: int | None) -> Callable[[int], None] | None:
+    """`progress` with the file's row count."""
     if progress is None:
         return None
-    total: int | None = None
-    if table.file_type == "csv":
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        total = max(0, lines - table.header_line)
     return lambda rows: progress(rows, total)
 
 
