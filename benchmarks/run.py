@@ -190,7 +190,7 @@ def free_port() -> int:
 
 
 def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], repeat: int,
-                  customer: str) -> None:
+                  customer: str, past: date) -> None:
     import requests
 
     if "serve" not in commands:
@@ -225,9 +225,12 @@ def measure_pages(steps: list[Step], env: dict[str, str], commands: set[str], re
         pages = (("page: customer list", "/customers/"),
                  ("page: customer (largest)", f"/customers/{customer}/"),
                  ("page: customer list, search", "/customers/?q=CUST00012"),
+                 ("page: customer list by balance", "/customers/?sort=-open_balance"),
                  ("page: dashboard", "/"),
                  ("page: invoice list", "/invoices/"),
                  ("page: aging report", "/reports/aging/"),
+                 ("page: aging by customer", "/reports/aging/?by=customer"),
+                 ("page: aging, 180 days back", f"/reports/aging/?as_of={past.isoformat()}"),
                  ("page: metrics report", "/reports/metrics/"))
         for name, path in pages:
             step = Step(name, target=f"≤ {PAGE_TARGET_MS:.0f} ms")
@@ -273,7 +276,7 @@ def bench_database(db: str, args: argparse.Namespace, invoices_csv: Path, custom
     commands = available_commands(env)
     steps: list[Step] = []
     if args.pages_only:
-        measure_pages(steps, env, commands, args.repeat, "CUST000001")
+        measure_pages(steps, env, commands, args.repeat, "CUST000001", as_of - timedelta(days=180))
         return steps
     timed(steps, "startup (cashloop --help)", [CASHLOOP, "--help"], env, "init", commands)
     timed(steps, "init", [CASHLOOP, "init", "--company", "BENCH", "--format", "json"], env, "init",
@@ -301,7 +304,7 @@ def bench_database(db: str, args: argparse.Namespace, invoices_csv: Path, custom
         timed(steps, "import invoices again (no change)",
               [CASHLOOP, "import", "invoices", str(invoices_csv), *_maps(INVOICE_MAP),
                "--currency", "CNY", "--format", "json"], env, "import invoices", commands)
-    measure_pages(steps, env, commands, args.repeat, "CUST000001")
+    measure_pages(steps, env, commands, args.repeat, "CUST000001", as_of - timedelta(days=180))
     return steps
 
 

@@ -47,6 +47,12 @@ def test_aging_sql_equals_direct_computation(company, as_of, buckets):
     records = make_ledger(company, seed=as_of.toordinal() % 97, currencies=("CNY", "USD"))
     lines = queries.open_amounts_by_bucket(company, as_of, buckets.due_date_edges(as_of))
     assert sql_lines(lines) == reference(records, as_of, buckets)
+    counts: dict[tuple, int] = {}
+    for r in records:
+        if r.open_as_of(as_of) > 0:
+            k = (r.currency, buckets.index_for_days((as_of - r.due).days))
+            counts[k] = counts.get(k, 0) + 1
+    assert {(x.currency, x.bucket): x.count for x in lines if x.count} == counts
     by_customer = queries.open_amounts_by_bucket(
         company, as_of, buckets.due_date_edges(as_of), "customer")
     assert sql_lines(by_customer) == reference(records, as_of, buckets, key=lambda r: r.customer)

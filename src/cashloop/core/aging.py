@@ -95,10 +95,15 @@ class Buckets:
 
     def index_for_due_date(self, due_date: date, edges: Sequence[date]) -> int:
         """The bucket of a due date, by the edges alone (what the SQL CASE does)."""
-        for i, edge in enumerate(edges):
-            if due_date >= edge:
-                return i
-        return len(edges)
+        return bucket_for_due_date(due_date, edges)
+
+
+def bucket_for_due_date(due_date: date, edges: Sequence[date]) -> int:
+    """The bucket of a due date given `Buckets.due_date_edges` (descending dates)."""
+    for i, edge in enumerate(edges):
+        if due_date >= edge:
+            return i
+    return len(edges)
 
 
 DEFAULT_BUCKETS = Buckets((30, 60, 90))

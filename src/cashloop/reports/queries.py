@@ -39,7 +39,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 
 from cashloop.accounts.access import customer_scope
-from cashloop.core.aging import OpenAmount
+from cashloop.core.aging import OpenAmount, bucket_for_due_date
 from cashloop.core.fx import Rate, RateTable
 from cashloop.ledger.models import (
     Allocation,
@@ -143,7 +143,15 @@ def open_amounts_by_bucket(
     cells: dict[tuple, list] = {}
     if customer_ids is not None:
         parts = [part.filter(customer_id__in=customer_ids) for part in parts]
-    for part in parts:
+    for i, part in enumerate(parts):
+        if not key_cols:
+            # The never-settled part (parts[0]) streams in the order of the settlement index;
+            # grouped by issue day too, the part settled after as_of makes SQLite's planner
+            # take the issue-date index instead, three times slower.
+            _add_by_due_date(part, open_minor, edges, cells,
+                             ("currency", "issue_date", "due_date") if i == 0 else
+                             ("currency", "due_date"))
+            continue
         grouped = (
             part.annotate(who=F("customer_id") + 0)
             .values("currency", *dict.fromkeys(key_cols))
@@ -174,6 +182,21 @@ def open_amounts_by_bucket(
         lines.append(OpenAmount(currency=cur, bucket=bucket, amount_minor=amount, count=count,
                                 key=key or None, name=name or None))
     return lines
+
+
+def _add_by_due_date(invoices: QuerySet[Invoice], open_minor: Case | CombinedExpression,
+                     edges: Sequence[date], cells: dict[tuple, list],
+                     columns: tuple[str, ...]) -> None:
+    """Open amounts per currency and bucket, from sums grouped by `columns` (currency and due
+    date at least) put in buckets here: a few thousand groups, which cost SQLite a fraction of
+    one CASE sum per bucket over every open invoice."""
+    grouped = (invoices.values(*columns)
+               .annotate(amount=Sum(open_minor), count=Count("pk")).order_by())
+    for row in grouped:
+        cell = cells.setdefault((None, row["currency"], bucket_for_due_date(row["due_date"], edges)),
+                                [None, 0, 0])
+        cell[1] += int(row["amount"] or 0)
+        cell[2] += row["count"]
 
 
 def customers_by_open_amount(company: Company, as_of: date, weights: dict[str, Decimal],
