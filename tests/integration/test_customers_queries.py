@@ -245,3 +245,36 @@ def test_customer_page_as_of_a_past_date_shows_what_was_open_then(company):
     assert now.open_items == [] and now.open_minor == 0
     before_issue = detail_q.customer_detail(company, c, inv.issue_date - timedelta(days=1))
     assert before_issue.open_items == [] and before_issue.payments == []
+
+
+def test_balance_sort_reads_open_invoices_by_customer_on_sqlite(company, monkeypatch):
+    """SQLite is told the index (ledger.queries.hints); the page is the one the plain query gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_book(company, 30)
+    pages = {}
+    for sort in ("-open_balance", "overdue", "-credit_use", "credit_use"):
+        for offset in (0, 7, 25):
+            filters = q.CustomerFilters(sort=sort, limit=10, offset=offset)
+            with CaptureQueriesContext(connection) as ctx:
+                pages[sort, offset] = [r.code for r in q.customer_page(company, None, filters, AS_OF).rows]
+            hinted = any("INDEXED BY" in query["sql"] for query in ctx.captured_queries)
+            assert hinted == (connection.vendor == "sqlite")
+            assert len(pages[sort, offset]) == min(10, 30 - offset)
+    monkeypatch.setattr(q, "rows_with_index", lambda queryset, _t, _i: [tuple(r) for r in queryset])
+    monkeypatch.setattr(q, "count_with_index", lambda queryset, _t, _i: queryset.count())
+    for (sort, offset), codes in pages.items():
+        filters = q.CustomerFilters(sort=sort, limit=10, offset=offset)
+        assert [r.code for r in q.customer_page(company, None, filters, AS_OF).rows] == codes
+
+
+def test_index_hint_goes_after_the_first_read_of_the_table():
+    from cashloop.ledger.queries.hints import _hinted
+
+    t, i = '"ledger_invoice"', '"idx"'
+    assert _hinted(f'SELECT a FROM {t} INNER JOIN "c" ON x WHERE y', t, i) == (
+        f'SELECT a FROM {t} INDEXED BY {i} INNER JOIN "c" ON x WHERE y')
+    assert _hinted(f'SELECT 1 FROM "c" WHERE NOT (id IN (SELECT U0.x FROM {t} U0 WHERE y))', t, i) == (
+        f'SELECT 1 FROM "c" WHERE NOT (id IN (SELECT U0.x FROM {t} U0 INDEXED BY {i} WHERE y))')
+    assert _hinted('SELECT 1 FROM "ledger_invoices_x" WHERE y', t, i) is None

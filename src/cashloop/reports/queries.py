@@ -49,6 +49,7 @@ from cashloop.ledger.models import (
     Invoice,
     ReceivableDay,
 )
+from cashloop.ledger.queries.hints import INVOICES, OPEN_BY_CUSTOMER, rows_with_index
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -215,10 +216,16 @@ def customers_by_open_amount(company: Company, as_of: date, weights: dict[str, D
         *[When(currency=cur, then=open_minor * Value(rate)) for cur, rate in sorted(weights.items())
           if rate != 1],
         default=open_minor, output_field=DecimalField(max_digits=38, decimal_places=12))
-    ranked = (base.annotate(who=F("customer_id") + 0).values("who")
+    # Never-settled invoices alone (as of today) are read in customer order from the open
+    # invoices' index (ledger.queries.hints); the OR of the two parts of a past date cannot use
+    # it, and groups by `customer_id + 0` so that SQLite does not read every invoice through the
+    # (company, customer, due date) index instead.
+    one_part = len(parts) == 1
+    ranked = (base.annotate(who=F("customer_id") if one_part else F("customer_id") + 0)
+              .values("who")
               .annotate(total=Sum(weighted), customers=Window(Count("who"))).order_by()
               .order_by("-total", "who").values_list("who", "customers")[:limit])
-    rows = list(ranked)
+    rows = rows_with_index(ranked, INVOICES, OPEN_BY_CUSTOMER) if one_part else list(ranked)
     return [who for who, _n in rows], (rows[0][1] if rows else 0)
 
 

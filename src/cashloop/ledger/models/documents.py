@@ -63,6 +63,16 @@ class Invoice(models.Model):
                 fields=["company", "due_date"], condition=Q(settled_date__isnull=True),
                 name="invoice_open_by_due",
             ),
+            # Open invoices by customer, covering their balances: the customer list's balances
+            # of one page, and the rankings of customers by balance (customer list sorted by a
+            # balance, aging by customer) read it in customer order without sorting. It starts
+            # like the settlement index so that SQLite treats the two alike (see
+            # ledger.queries.hints); settled_date is a column too, so SQLite covers the queries.
+            models.Index(
+                fields=["company", "settled_date", "customer", "currency", "due_date", "issue_date",
+                        "amount_minor", "paid_minor"],
+                condition=Q(settled_date__isnull=True), name="invoice_open_by_customer",
+            ),
             # The invoice list sorted by due date or amount over a whole company reads one page
             # of an index instead of sorting a million rows (the id keeps the order total).
             models.Index(fields=["company", "due_date", "id"], name="invoice_by_due"),

@@ -38,6 +38,12 @@ from cashloop.ledger.models import (
     Invoice,
     SalesRep,
 )
+from cashloop.ledger.queries.hints import (
+    INVOICES,
+    OPEN_BY_CUSTOMER,
+    count_with_index,
+    rows_with_index,
+)
 
 SORTS = ("code", "name", "open_balance", "overdue", "credit_use")
 SORT_CHOICES = (*SORTS, *(f"-{s}" for s in SORTS))
@@ -225,19 +231,27 @@ def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool
         F(column).desc() if descending else F(column).asc(), "customer_id")
     tail = base.exclude(pk__in=head.values("customer_id")).order_by(
         Case(When(credit_limit_minor__gt=0, then=Value(0)), default=Value(1)) if key == "credit_use"
-        else Value(0), "code", "pk").values_list("pk", flat=True)
+        else Value(0), "code", "pk").values_list("pk")
+    def head_ids(start: int, stop: int) -> list[int]:
+        return [row[0] for row in rows_with_index(head.values_list("customer_id")[start:stop],
+                                                  INVOICES, OPEN_BY_CUSTOMER)]
+
+    def tail_ids(start: int, stop: int) -> list[int]:
+        return [row[0] for row in rows_with_index(tail[start:stop], INVOICES, OPEN_BY_CUSTOMER)]
+
     if descending:
-        ids = [g["customer_id"] for g in head[offset:offset + limit]]
+        ids = head_ids(offset, offset + limit)
         if len(ids) < limit:
-            in_head = offset + len(ids) if ids or offset == 0 else head.count()
+            in_head = (offset + len(ids) if ids or offset == 0
+                       else count_with_index(head, INVOICES, OPEN_BY_CUSTOMER))
             start = max(0, offset - in_head)
-            ids += list(tail[start:start + limit - len(ids)])
+            ids += tail_ids(start, start + limit - len(ids))
         return ids
-    in_tail = count - head.count()
-    ids = list(tail[offset:min(offset + limit, in_tail)]) if offset < in_tail else []
+    in_tail = count - count_with_index(head, INVOICES, OPEN_BY_CUSTOMER)
+    ids = tail_ids(offset, min(offset + limit, in_tail)) if offset < in_tail else []
     start = max(0, offset - in_tail)
     if len(ids) < limit:
-        ids += [g["customer_id"] for g in head[start:start + limit - len(ids)]]
+        ids += head_ids(start, start + limit - len(ids))
     return ids
 
 
