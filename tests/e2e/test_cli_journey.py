@@ -98,3 +98,13 @@ def test_commands_on_a_database_not_yet_created_say_so_without_a_traceback(cli):
     done = cli.run("metrics", "--format", "json", check=False)
     assert done.returncode == 1
     assert json.loads(done.stdout)["code"] == "database.unavailable"
+
+
+def test_init_again_keeps_the_default_company(cli):
+    """Running init again (to migrate after an upgrade) must not switch to a new empty company."""
+    first = cli.json("init")
+    assert (first["company"], first["created"]) == ("MAIN", True)
+    cli.json("init", "--company", "ACME", "--base-currency", "USD")
+    again = cli.json("init")
+    assert (again["company"], again["created"], again["base_currency"]) == ("ACME", False, "USD")
+    assert cli.json("aging")["currency"] == "USD"  # commands without --company use ACME

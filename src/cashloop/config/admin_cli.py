@@ -37,15 +37,23 @@ def _ensure_postgres_database() -> None:
 
 
 def init(
-    company: str = typer.Option("MAIN", "--company", help="code of the default company"),
+    company: str = typer.Option(None, "--company", show_default=False,
+                                help="code of the default company (created if missing; default: "
+                                     "the current default company, else MAIN)"),
     company_name: str = typer.Option(None, "--company-name", help="its name"),
     base_currency: str = typer.Option("CNY", "--base-currency", help="ISO 4217 code"),
     fmt: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Create or migrate the database and a default company."""
+    from cashloop.ledger.models import Company
     from cashloop.ledger.services.companies import ensure_company
 
     migrate()
+    if company is None:
+        # Run again to migrate after an upgrade, init keeps the default company (the demo's, say)
+        # instead of switching every command to a new empty one.
+        current = Company.objects.filter(is_default=True).first()
+        company = current.code if current else "MAIN"
     try:
         obj, created = ensure_company(company, company_name, base_currency, make_default=True)
     except Refusal as exc:
