@@ -266,6 +266,23 @@ def test_big_import_into_a_larger_ledger_leaves_pages_reading(company, monkeypat
     assert Invoice.objects.filter(number__startswith="M-").count() == 4
 
 
+def test_chinese_erp_report_with_title_lines_and_a_totals_row(company):
+    """A 金蝶/用友-style report: GBK, a title and a company line above the header, mixed date
+    formats, thousands separators, a blank line and a 合计 row at the end."""
+    rows = ["应收账款明细表,,,,,,,,", "公司：上海某某科技有限公司,,,,,,,,",
+            "单据编号,客户编码,客户名称,单据日期,到期日,价税合计,币别,已核销金额,核销日期",
+            'AR-1,K001,上海甲公司,2024年1月5日,2024年2月4日,"12,345.60",人民币,"12,345.60",2024年2月1日',
+            'AR-2,K002,北京乙公司,2024/1/8,2024/3/8,"8,000.00",人民币,"3,000.00",2024/2/20',
+            ",,,,,,,,", '合计,,,,,"20,345.60",,"15,345.60",']
+    data = ("\r\n".join(rows) + "\r\n").encode("gbk")
+    result = run(data)
+    assert (result.status, result.created, result.rows) == ("saved", 2, 2)
+    totals = [p for p in result.problems if p.code == "row.totals"]
+    assert [(p.line, p.value, p.severity) for p in totals] == [(7, "合计", "warning")]
+    assert Invoice.objects.get(number="AR-2").paid_minor == 300_000
+    assert run(data).status == "unchanged"
+
+
 def test_european_export_with_semicolons_decimal_commas_and_day_first_dates(company):
     data = ('Belegnummer;Kunde;Rechnungsdatum;Fälligkeit;Betrag;Währung;Ausgleichsdatum\n'
             '"90001";"Müller GmbH";03.01.2024;02.02.2024;"1.234,56";EUR;15.01.2024\n'

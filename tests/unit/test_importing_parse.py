@@ -145,3 +145,22 @@ def test_negative_amount_is_a_credit_note_with_a_warning_and_zero_is_an_error():
 def test_currency_code_around_an_amount_is_ignored():
     assert minor_units("HKD 1,000.50", "HKD") == 100050
     assert minor_units("1000 JPY", "JPY") == 1000
+
+
+@pytest.mark.parametrize("cells, is_totals", [
+    (["合计", "", "", "", "21,345.60"], True),
+    (["", "", "合 计：", "", "21,345.60"], True),          # the word under the customer name
+    (["", "", "", "Grand Total", "99.00"], True),
+    (["本页小计", "本页小计", "", "", "1.00"], True),      # the word repeated in the key column
+    (["AR-1", "K001", "合计", "", "1.00"], False),         # a document whose name says 合计
+    (["", "K001", "Total", "", "1.00"], False),            # a customer: a real (if bad) row
+    (["", "", "", "", ""], False),
+    (["合计金额", "", "", "", "1.00"], False),             # not a totals word as a whole cell
+])
+def test_a_totals_row_is_recognised_only_without_key_and_customer(cells, is_totals):
+    from cashloop.core.importing.checks import totals_row
+
+    found = totals_row(cells, key_index=0, customer_index=1, line=9, column="单据编号")
+    assert (found is not None) == is_totals
+    if found is not None:
+        assert (found.line, found.severity, found.code) == (9, "warning", "row.totals")

@@ -24,7 +24,7 @@ from django.db import DatabaseError, transaction
 
 from cashloop.accounts.access import require_write
 from cashloop.audit.services import Actor
-from cashloop.core.importing.checks import KEY_FIELD, DuplicateCheck
+from cashloop.core.importing.checks import KEY_FIELD, DuplicateCheck, is_totals_word, totals_row
 from cashloop.core.importing.columns import (
     FIELDS,
     KINDS,
@@ -305,7 +305,14 @@ def _stream(rows: Any, parser: RowParser, table: Table, writer: Any, options: Im
     known_problems = len(table.problems)
     parse = parser.parse
     add = writer.add
+    key_index, customer_index = parser.mapping[key_field], parser.mapping.get("customer")
     for line, cells in rows:
+        key = cells[key_index] if key_index < len(cells) else ""
+        if not key.strip() or is_totals_word(key):  # cheap: most rows have a plain key
+            totals = totals_row(cells, key_index, customer_index, line, key_column)
+            if totals is not None:
+                result.add(totals)
+                continue
         result.rows += 1
         if progress is not None and result.rows % PROGRESS_EVERY == 0:
             progress(result.rows)
