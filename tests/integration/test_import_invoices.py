@@ -283,6 +283,34 @@ def test_chinese_erp_report_with_title_lines_and_a_totals_row(company):
     assert run(data).status == "unchanged"
 
 
+def test_open_items_export_with_amount_due_and_no_payment_dates(company):
+    """Odoo-style: the open amount ("Amount Due") instead of a paid amount and its dates."""
+    from cashloop.reports import services
+
+    header = "Number,Partner,Invoice/Bill Date,Due Date,Total,Amount Due,Currency\n"
+    rows = ('INV/1,Azure,11/15/2024,12/15/2024,"$1,150.00",$0.00,USD\n'
+            'INV/2,Deco,11/20/2024,12/19/2024,"$2,500.00","$1,000.00",USD\n'
+            "INV/3,Gemini,12/01/2024,12/31/2024,$750.50,$750.50,USD\n")
+    first = run((header + rows).encode())
+    assert (first.status, first.created, first.mapping["open_amount"]) == ("saved", 3, "Amount Due")
+    assumed = [p for p in first.problems if p.code == "settled.assumed"]
+    assert [dict(p.params)["count"] for p in assumed] == ["2"]
+    paid = {i.number: (i.paid_minor, i.settled_date) for i in Invoice.objects.all()}
+    assert paid == {"INV/1": (115_000, AS_OF), "INV/2": (150_000, None), "INV/3": (0, None)}
+    assert Allocation.objects.filter(invoice__number="INV/2").get().applied_date == AS_OF
+    assert services.aging_report(company, AS_OF, currency="USD").total_minor == 175_050
+    assert run((header + rows).encode()).status == "unchanged"
+    # Later, Deco pays the rest: the invoice's paid part (its one settlement) is dated the day
+    # of that import, so it is settled that day (docs/import.md says what that does to history).
+    later = date(2025, 1, 10)
+    changed = (header + rows).replace('"$1,000.00"', "$0.00").encode()
+    result = import_bytes(changed, "t.csv", ImportOptions(kind="invoices"), SYSTEM_CLI, later)
+    assert (result.status, result.updated) == ("saved", 1)
+    deco = Invoice.objects.get(number="INV/2")
+    assert (deco.paid_minor, deco.settled_date) == (250_000, later)
+    assert services.aging_report(company, later, currency="USD").total_minor == 75_050
+
+
 def test_european_export_with_semicolons_decimal_commas_and_day_first_dates(company):
     data = ('Belegnummer;Kunde;Rechnungsdatum;Fälligkeit;Betrag;Währung;Ausgleichsdatum\n'
             '"90001";"Müller GmbH";03.01.2024;02.02.2024;"1.234,56";EUR;15.01.2024\n'

@@ -164,3 +164,53 @@ def test_a_totals_row_is_recognised_only_without_key_and_customer(cells, is_tota
     assert (found is not None) == is_totals
     if found is not None:
         assert (found.line, found.severity, found.code) == (9, "warning", "row.totals")
+
+
+OPEN_HEADER = ["number", "customer", "issue_date", "amount", "open_amount", "settled_date",
+               "paid_amount"]
+IMPORT_DAY = date(2026, 12, 1)
+
+
+def open_parser(fields=OPEN_HEADER, day=IMPORT_DAY):
+    mapping = {name: i for i, name in enumerate(OPEN_HEADER) if name in fields}
+    return RowParser("invoices", OPEN_HEADER, mapping, "CNY", "%Y-%m-%d", [],
+                     unknown_settlement_day=day)
+
+
+@pytest.mark.parametrize("cells, paid, settled, assumed", [
+    (["A", "C", "2026-01-05", "100.00", "100.00", "", ""], 0, None, False),        # all open
+    (["A", "C", "2026-01-05", "100.00", "40.00", "2026-02-01", ""], 6000, date(2026, 2, 1), False),
+    (["A", "C", "2026-01-05", "100.00", "0", "2026-02-01", ""], 10000, date(2026, 2, 1), False),
+    (["A", "C", "2026-01-05", "100.00", "40.00", "", ""], 6000, IMPORT_DAY, True),  # day unknown
+    (["A", "C", "2026-01-05", "100.00", "0.00", "", ""], 10000, IMPORT_DAY, True),
+    (["A", "C", "2026-01-05", "100.00", "40.00", "2026-02-01", "60.00"], 6000, date(2026, 2, 1),
+     False),                                                                        # both agree
+    (["A", "C", "2026-01-05", "100.00", "", "", ""], 0, None, False),              # blank: open
+])
+def test_open_amount_gives_the_paid_part(cells, paid, settled, assumed):
+    p = open_parser()
+    record, problems = p.parse(2, cells)
+    assert not [x for x in problems if x.is_error]
+    assert (record.paid_minor, record.settled_date, p.assumed_settlements) == (paid, settled,
+                                                                               int(assumed))
+    # The hash is of the file's own values: an assumed day does not change it.
+    again = open_parser(day=date(2027, 1, 1)).parse(2, cells)[0]
+    assert again.source_hash == record.source_hash
+
+
+@pytest.mark.parametrize("cells, code", [
+    (["A", "C", "2026-01-05", "100.00", "140.00", "", ""], "open.exceeds_amount"),
+    (["A", "C", "2026-01-05", "100.00", "-1", "", ""], "amount.negative"),
+    (["A", "C", "2026-01-05", "100.00", "40.00", "2026-02-01", "50.00"], "open.paid_mismatch"),
+    (["A", "C", "2026-01-05", "100.00", "abc", "", ""], "amount.unreadable"),
+])
+def test_bad_open_amounts_are_errors_naming_the_field(cells, code):
+    record, problems = open_parser().parse(7, cells)
+    assert record is None
+    assert [(x.line, x.code) for x in problems if x.is_error] == [(7, code)]
+
+
+def test_without_a_day_for_unknown_settlements_a_paid_part_needs_a_date():
+    p = open_parser(fields=("number", "customer", "issue_date", "amount", "open_amount"), day=None)
+    record, problems = p.parse(3, ["A", "C", "2026-01-05", "100.00", "40.00", "", ""])
+    assert record is None and [x.code for x in problems] == ["settled.missing"]

@@ -18,7 +18,8 @@ KINDS = ("invoices", "customers", "payments")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "invoices": ("number", "customer", "issue_date", "due_date", "amount", "currency",
-                 "settled_date", "paid_amount", "disputed", "contract", "description"),
+                 "settled_date", "paid_amount", "disputed", "contract", "description",
+                 "open_amount"),
     "customers": ("code", "name", "tax_id", "industry", "country", "currency", "email", "phone",
                   "language", "sales_rep", "department", "credit_limit", "tier", "payment_terms"),
     "payments": ("reference", "customer", "date", "amount", "currency", "invoice"),
@@ -78,6 +79,15 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "paid_amount": ("paid amount", "paidamount", "amount paid", "paid", "settled amount",
                         "cleared amount", "received amount", "已收金额", "收款金额", "核销金额",
                         "回款金额", "已核销金额", "已收款"),
+        # What is still owed on the invoice (Odoo "Amount Due", ERPNext "Outstanding Amount",
+        # 金蝶/用友 未核销金额). Not "balance"/余额: in a ledger report that is a running balance.
+        "open_amount": ("open amount", "amount due", "amount residual", "residual",
+                        "residual amount", "outstanding", "outstanding amount",
+                        "amount outstanding", "balance due", "open balance", "remaining amount",
+                        "amount remaining", "unpaid amount", "amount open", "offener betrag",
+                        "restbetrag", "montant restant", "未核销金额", "未收金额", "未收款金额",
+                        "未结金额", "未清金额", "剩余金额", "欠款金额", "未回款金额", "尚欠金额",
+                        "未沖帳金額", "未收金額"),
         "disputed": ("disputed", "dispute", "in dispute", "is disputed", "争议", "是否争议",
                      "有争议", "争议标志"),
         "contract": ("contract", "contract no", "contract number", "contract id", "合同",

@@ -44,8 +44,14 @@ class RowParser:
     """Parses one file's rows of one kind with converters chosen once."""
 
     def __init__(self, kind: str, header: Sequence[str], mapping: dict[str, int], currency: str,
-                 date_format: str | None = None, sample: Sequence[Sequence[str]] = ()) -> None:
+                 date_format: str | None = None, sample: Sequence[Sequence[str]] = (),
+                 unknown_settlement_day: date | None = None) -> None:
+        """`unknown_settlement_day`: the day given to a paid part known only from an open amount
+        (`open_amount` mapped, no settled date on the row), usually the day of the import; rows
+        that needed it are counted in `assumed_settlements`. None: such rows are errors."""
         self.kind, self.header, self.mapping, self.currency = kind, list(header), mapping, currency
+        self.unknown_settlement_day = unknown_settlement_day
+        self.assumed_settlements = 0
         self.exp = exponent(currency)
         self.notes: list[RowProblem] = []
         self.date_choices: dict[str, dates.DateChoice] = {}
@@ -165,6 +171,27 @@ class RowParser:
                                           gettext_noop("{field} must not be negative")))
         return minor
 
+    def _paid_from_open(self, line: int, cells: list[str], currency: str, amount: int, paid: int,
+                        settled_date: date | None, problems: list[RowProblem]) -> tuple[int, bool]:
+        """The paid part as amount − open amount, and whether its day must be assumed."""
+        open_value = self._amount(line, cells, "open_amount", currency, problems, required=False,
+                                  positive=False)
+        if open_value is None or open_value < 0:
+            return paid, False
+        if open_value > amount:
+            problems.append(self._problem(
+                line, "open_amount", self._cell(cells, "open_amount"), "open.exceeds_amount",
+                gettext_noop("open amount {value} is more than the invoice amount")))
+            return paid, False
+        if self._cell(cells, "paid_amount") and paid != amount - open_value:
+            problems.append(self._problem(
+                line, "open_amount", self._cell(cells, "open_amount"), "open.paid_mismatch",
+                gettext_noop("paid amount and open amount {value} do not add up to the invoice "
+                             "amount")))
+            return paid, False
+        paid = amount - open_value
+        return paid, paid > 0 and settled_date is None and self.unknown_settlement_day is not None
+
     def _invoice(self, line: int, cells: list[str]) -> tuple[Record | None, list[RowProblem]]:
         """The fast path for a clean row; any doubt goes to the careful path that says why."""
         record = self._invoice_fast(line, cells) if len(cells) >= self.width else None
@@ -215,6 +242,15 @@ class RowParser:
                         or (paid_value > 0 and settled_date is None):
                     return None
                 paid = paid_value
+        if "open_amount" in m:
+            raw = c[m["open_amount"]].strip()
+            if raw:
+                open_value = minor_units(raw, currency, exp)
+                if open_value is None or not 0 <= open_value <= amount or (
+                        "paid_amount" in m and c[m["paid_amount"]].strip()) or (
+                        open_value < amount and settled_date is None):
+                    return None  # the careful path checks the two against each other, dates
+                paid = amount - open_value
         disputed = False
         if "disputed" in m:
             value = flag(c[m["disputed"]])
@@ -258,6 +294,10 @@ class RowParser:
                 paid = amount
         elif settled_date is not None and amount is not None:
             paid = amount
+        assumed = False  # the paid part is known from an open amount, not when it was paid
+        if "open_amount" in self.mapping and amount is not None and amount > 0:
+            paid, assumed = self._paid_from_open(line, cells, currency, amount, paid,
+                                                 settled_date, problems)
         disputed = False
         if "disputed" in self.mapping:
             raw = self._cell(cells, "disputed")
@@ -273,12 +313,12 @@ class RowParser:
             problems.append(self._problem(
                 line, "paid_amount", self._cell(cells, "paid_amount"), "paid.exceeds_amount",
                 gettext_noop("paid amount {value} is more than the invoice amount")))
-        if paid > 0 and settled_date is None and "settled_date" in self.mapping \
+        if paid > 0 and settled_date is None and "settled_date" in self.mapping and not assumed \
                 and not any(p.field == "settled_date" for p in problems):
             problems.append(self._problem(
                 line, "settled_date", "", "settled.missing",
                 gettext_noop("a paid amount needs a settled date (the day it was paid)")))
-        if paid > 0 and "settled_date" not in self.mapping:
+        if paid > 0 and "settled_date" not in self.mapping and not assumed:
             problems.append(self._problem(
                 line, "paid_amount", self._cell(cells, "paid_amount"), "settled.missing",
                 gettext_noop("a paid amount needs a settled_date column (the day it was paid)")))
@@ -294,8 +334,13 @@ class RowParser:
                 gettext_noop("settled date {value} is before the issue date; imported as is"), "warning"))
         if paid == 0:
             settled_date = None
+        # The hash is of what the file says, so the same file imported on another day is
+        # unchanged although its assumed settlement day would differ.
         source_hash = invoice_hash(number, customer, issue_date, due_date, amount, currency,
                                    settled_date, paid, disputed, contract, description)
+        if assumed and paid > 0 and settled_date is None:
+            settled_date = self.unknown_settlement_day
+            self.assumed_settlements += 1
         return InvoiceRecord(line, number, customer, issue_date, due_date, amount, currency,
                              settled_date, paid, disputed, contract, description,
                              source_hash), problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from cashloop.config.clock import today
 from cashloop.core.importing.columns import FIELDS, KNOWN_HEADERS, REQUIRED, resolve_columns
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.importing.parse import SAMPLE_ROWS, RowParser
@@ -76,7 +77,7 @@ def build_preview(data: bytes, file_name: str, options: ImportOptions, company: 
         parser = None
     else:
         parser = RowParser(options.kind, table.header, mapping, currency, options.date_format,
-                           [cells for _line, cells in sample])
+                           [cells for _line, cells in sample], unknown_settlement_day=today())
         preview.date_format = parser.date_format
         preview.problems.extend(parser.notes)
     for line, cells in sample[:limit]:

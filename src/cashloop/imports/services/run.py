@@ -200,7 +200,7 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
         return
     sample = list(itertools.islice(table.rows, SAMPLE_ROWS))
     parser = RowParser(options.kind, table.header, mapping, currency, date_format,
-                       [cells for _line, cells in sample])
+                       [cells for _line, cells in sample], unknown_settlement_day=as_of)
     result.date_format = parser.date_format
     for note in parser.notes:
         result.add(note)
@@ -221,6 +221,15 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
             writer.file_rows = file_rows(data, table)
             failed = _stream(rows, parser, table, writer, options, result, rejected_rows,
                              _counted(progress, writer.file_rows))
+            if parser.assumed_settlements:
+                result.add(file_problem(
+                    "settled.assumed", gettext_noop(
+                        "{count} invoices have a paid part (amount less open amount) but no "
+                        "settled date: the paid parts are recorded as paid on {date}, the day of the "
+                        "import, "
+                        "so aging and metrics before that day count them as open; map "
+                        "settled_date for the days they were paid"), "warning",
+                    count=str(parser.assumed_settlements), date=as_of.isoformat()))
             if not failed or options.skip_bad:
                 writer.finish()
                 for problem, cells in writer.problems:
