@@ -114,7 +114,10 @@ def _aging_table(report) -> None:  # type: ignore[no-untyped-def]
             rows.append(["TOTAL", "", report.currency,
                          *(format_grouped(v, report.currency) for v in report.bucket_minor),
                          format_grouped(report.total_minor, report.currency)])
-        print_table([report.by, "name", "currency", *labels, "total"], rows)
+        header = [report.by, "name", "currency", *labels, "total"]
+        if report.by == "currency":  # the key is the currency: one column says it
+            header, rows = header[2:], [row[2:] for row in rows]
+        print_table(header, rows)
         return
     if report.bucket_minor is None:
         return
