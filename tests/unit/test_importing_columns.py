@@ -50,3 +50,15 @@ def test_missing_required_column_is_named():
 def test_malformed_map_option_is_a_problem():
     mapping, problems = parse_map_options(["number=No", "oops"])
     assert mapping == {"number": "No"} and problems[0].code == "map.malformed"
+
+
+def test_open_items_and_receipt_headers_map_without_help():
+    odoo = ["Number", "Partner", "Invoice/Bill Date", "Due Date", "Total", "Amount Due", "Currency"]
+    mapping, problems = resolve_columns("invoices", odoo, {})
+    assert not problems and mapping["open_amount"] == 5 and mapping["amount"] == 4
+    kingdee = ["单据编号", "客户编码", "单据日期", "价税合计", "未核销金额", "余额"]
+    mapping, _ = resolve_columns("invoices", kingdee, {})
+    assert mapping["open_amount"] == 4  # never the running balance (余额)
+    receipts = ["收款单号", "客户编码", "收款日期", "收款金额", "币种", "核销发票号"]
+    mapping, problems = resolve_columns("payments", receipts, {})
+    assert not problems and mapping["invoice"] == 5

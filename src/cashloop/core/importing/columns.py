@@ -127,7 +127,9 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                    "金额", "收款金额", "到账金额", "实收金额"),
         "currency": _CURRENCY,
         "invoice": ("invoice", "invoice no", "invoice number", "invoicenumber", "applied to",
-                    "发票号", "发票号码", "应收单号", "核销单号"),
+                    "invoice ref", "invoice reference", "applied invoice", "paid invoice",
+                    "发票号", "发票号码", "应收单号", "核销单号", "核销发票号", "核销发票",
+                    "对应发票", "对应发票号", "对应单据号", "源单编号", "应收单据号"),
     },
 }
 
