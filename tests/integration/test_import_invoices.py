@@ -280,7 +280,13 @@ def test_chinese_erp_report_with_title_lines_and_a_totals_row(company):
     totals = [p for p in result.problems if p.code == "row.totals"]
     assert [(p.line, p.value, p.severity) for p in totals] == [(7, "合计", "warning")]
     assert Invoice.objects.get(number="AR-2").paid_minor == 300_000
+    # Customers the file creates get its names; later files do not rename them.
+    assert dict(Customer.objects.values_list("code", "name")) == {"K001": "上海甲公司",
+                                                                 "K002": "北京乙公司"}
     assert run(data).status == "unchanged"
+    renamed = data.decode("gbk").replace("北京乙公司", "北京乙有限公司").encode("gbk")
+    assert run(renamed).status == "unchanged"
+    assert Customer.objects.get(code="K002").name == "北京乙公司"
 
 
 def test_open_items_export_with_amount_due_and_no_payment_dates(company):

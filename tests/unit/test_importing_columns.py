@@ -62,3 +62,12 @@ def test_open_items_and_receipt_headers_map_without_help():
     receipts = ["收款单号", "客户编码", "收款日期", "收款金额", "币种", "核销发票号"]
     mapping, problems = resolve_columns("payments", receipts, {})
     assert not problems and mapping["invoice"] == 5
+
+
+def test_customer_name_is_taken_only_beside_a_customer_code():
+    both = ["单据编号", "客户编码", "客户名称", "单据日期", "价税合计"]
+    mapping, _ = resolve_columns("invoices", both, {})
+    assert (mapping["customer"], mapping["customer_name"]) == (1, 2)
+    names_only = ["Invoice No", "Customer Name", "Invoice Date", "Amount"]
+    mapping, problems = resolve_columns("invoices", names_only, {})
+    assert not problems and mapping["customer"] == 1 and "customer_name" not in mapping

@@ -19,7 +19,7 @@ KINDS = ("invoices", "customers", "payments")
 FIELDS: dict[str, tuple[str, ...]] = {
     "invoices": ("number", "customer", "issue_date", "due_date", "amount", "currency",
                  "settled_date", "paid_amount", "disputed", "contract", "description",
-                 "open_amount"),
+                 "open_amount", "customer_name"),
     "customers": ("code", "name", "tax_id", "industry", "country", "currency", "email", "phone",
                   "language", "sales_rep", "department", "credit_limit", "tier", "payment_terms"),
     "payments": ("reference", "customer", "date", "amount", "currency", "invoice"),
@@ -88,6 +88,11 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
                         "restbetrag", "montant restant", "未核销金额", "未收金额", "未收款金额",
                         "未结金额", "未清金额", "剩余金额", "欠款金额", "未回款金额", "尚欠金额",
                         "未沖帳金額", "未收金額"),
+        # The name given to customers the file creates (existing customers keep theirs). Taken
+        # only after the customer column: a file with names and no codes keys customers by name.
+        "customer_name": ("customer name", "client name", "partner name", "account name",
+                          "debtor name", "name1", "客户名称", "客户全称", "往来单位名称",
+                          "单位名称", "购方名称", "购买方名称"),
         "disputed": ("disputed", "dispute", "in dispute", "is disputed", "争议", "是否争议",
                      "有争议", "争议标志"),
         "contract": ("contract", "contract no", "contract number", "contract id", "合同",
@@ -192,6 +197,7 @@ RANKED = {kind: {field: [normalize(n) for n in (field, *names)]
 FALLBACK = {kind: {"customer": ("customer name", "客户名称", "客戶名稱", "name", "client name",
                                  "客户全称", "客戶全稱")}
             for kind in ("invoices", "payments")}
+SECONDARY = frozenset({"customer_name"})  # matched after FALLBACK has had the name column
 KNOWN_HEADERS = frozenset(name for table in LOOKUPS.values() for name in table)
 
 
@@ -241,23 +247,24 @@ def resolve_columns(kind: str, header: Sequence[str], explicit: Mapping[str, str
         if index not in used:
             by_name.setdefault(normalize(name), index)
             by_name.setdefault(normalize(_UNIT.sub("", name)), index)
-    for field in fields:  # each field takes its best-ranked synonym among the free columns
+    def take(field: str, names: Sequence[str]) -> None:
         if field in mapping or field in explicit:
-            continue
-        for name in RANKED[kind][field]:
+            return
+        for name in names:
             index = by_name.get(name)
             if index is not None and index not in used:
                 mapping[field] = index
                 used.add(index)
-                break
-    for field in FALLBACK.get(kind, {}):  # a customer name when the file has no customer code
-        if field not in mapping and field not in explicit:
-            for name in FALLBACK[kind][field]:
-                index = by_name.get(normalize(name))
-                if index is not None and index not in used:
-                    mapping[field] = index
-                    used.add(index)
-                    break
+                return
+
+    for field in fields:  # each field takes its best-ranked synonym among the free columns
+        if field not in SECONDARY:
+            take(field, RANKED[kind][field])
+    for field, names in FALLBACK.get(kind, {}).items():  # a name when the file has no code
+        take(field, [normalize(n) for n in names])
+    for field in fields:
+        if field in SECONDARY:
+            take(field, RANKED[kind][field])
     for field in REQUIRED[kind]:
         if field not in mapping and not any(p.field == field for p in problems):
             problems.append(RowProblem(

@@ -266,7 +266,8 @@ class RowParser:
         return InvoiceRecord(line, number, customer, issue_date, due_date, amount, currency,
                              settled_date, paid, disputed, contract, description,
                              invoice_hash(number, customer, issue_date, due_date, amount, currency,
-                                          settled_date, paid, disputed, contract, description))
+                                          settled_date, paid, disputed, contract, description),
+                             c[m["customer_name"]].strip()[:200] if "customer_name" in m else "")
 
     def _invoice_careful(self, line: int, cells: list[str]) -> tuple[Record | None,
                                                                       list[RowProblem]]:
@@ -343,7 +344,7 @@ class RowParser:
             self.assumed_settlements += 1
         return InvoiceRecord(line, number, customer, issue_date, due_date, amount, currency,
                              settled_date, paid, disputed, contract, description,
-                             source_hash), problems
+                             source_hash, self._cell(cells, "customer_name")[:200]), problems
 
     def _credit_note(self, line: int, cells: list[str], problems: list[RowProblem], number: str,
                      customer: str, issue_date: date | None, amount: int,

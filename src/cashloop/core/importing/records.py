@@ -40,6 +40,8 @@ class InvoiceRecord:
     contract: str
     description: str
     source_hash: str
+    # The name a customer created by this row gets; not part of the invoice (nor of its hash).
+    customer_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,16 +169,16 @@ class InvoiceWriter:
         return max(pending, self.file_rows * pending // seen)
 
     def _create_customers(self, records: list[InvoiceRecord]) -> None:
-        new: dict[str, str] = {}
+        new: dict[str, tuple[str, str]] = {}  # code → (currency, name)
         for r in records:
             if r.customer not in self.customers and r.customer not in new:
-                new[r.customer] = r.currency
+                new[r.customer] = (r.currency, getattr(r, "customer_name", ""))  # notes: none
         if not new:
             return
         ids = self.db.reserve_ids(self.tables["Customer"], len(new))
         now = self.db.now_db
-        rows = [(cid, self.company.pk, code, "", "", "", "", currency, "", "", now, now)
-                for cid, (code, currency) in zip(ids, new.items(), strict=True)]
+        rows = [(cid, self.company.pk, code, name, "", "", "", currency, "", "", now, now)
+                for cid, (code, (currency, name)) in zip(ids, new.items(), strict=True)]
         self.db.insert(self.tables["Customer"], CUSTOMER_COLUMNS, rows)
         for cid, code in zip(ids, new, strict=True):
             self.customers[code] = (cid, None)
