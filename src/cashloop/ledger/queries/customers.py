@@ -247,10 +247,13 @@ def _ids_by_balance(company: Company, base: QuerySet, key: str, descending: bool
             start = max(0, offset - in_head)
             ids += tail_ids(start, start + limit - len(ids))
         return ids
-    in_tail = count - count_with_index(head, INVOICES, OPEN_BY_CUSTOMER)
-    ids = tail_ids(offset, min(offset + limit, in_tail)) if offset < in_tail else []
-    start = max(0, offset - in_tail)
+    # Ascending: the tail first. A full page of it needs no count of the head; a short one ends
+    # the tail, so where the head starts is known without counting unless the page is past it.
+    ids = tail_ids(offset, offset + limit)
     if len(ids) < limit:
+        in_tail = (offset + len(ids) if ids or offset == 0
+                   else count - count_with_index(head, INVOICES, OPEN_BY_CUSTOMER))
+        start = max(0, offset - in_tail)
         ids += head_ids(start, start + limit - len(ids))
     return ids
 
