@@ -35,6 +35,8 @@ PAGES = {
                      ["Collection metrics", "DSO, standard method", "Inputs", "AR turnover"]),
     "import_page": (["导入", "最近导入", "预览", "日期格式"],
                     ["Recent imports", "Preview", "Date format", "Upload a CSV"]),
+    "job_list": (["后台任务", "全部状态", "提交人", "还没有任务。"],
+                 ["Background jobs", "All statuses", "Started by", "No jobs yet.", "Jobs"]),
 }
 
 

@@ -19,6 +19,7 @@ API_ROUTERS = (
     ("ledger", "cashloop.ledger.api"),
     ("reports", "cashloop.reports.api"),
     ("imports", "cashloop.imports.api"),
+    ("", "cashloop.jobs.api"),  # its paths name themselves: /api/jobs, /api/jobs/{id}
 )
 
 
@@ -111,4 +112,4 @@ for prefix, module_name in API_ROUTERS:
         if exc.name is None or not module_name.startswith(exc.name):
             raise
         continue
-    api.add_router(f"/{prefix}/", module.router)
+    api.add_router(f"/{prefix}/" if prefix else "/", module.router)

@@ -13,5 +13,6 @@ KINDS = (
         result_template="imports/_result.html",
         result_context="cashloop.imports.views:job_result_context",
         back_url="import_page",
+        result_translated="cashloop.imports.jobs:translated_result",
     ),
 )

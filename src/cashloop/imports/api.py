@@ -1,7 +1,9 @@
 """Imports over the API: POST a file, list batches, read one batch with its problems.
 
 The JSON is the CLI's (`cashloop import … --format json`): 200 when the file was saved, partly
-saved or unchanged, 422 with the same body when it was rejected.
+saved or unchanged, 422 with the same body when it was rejected. With `background=true` the file
+is submitted as an import job, as the import page does (imports.jobs.submit_import): 202 with the
+job's JSON and its `url` (`GET /api/jobs/{id}`, which gives this same result once done).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
@@ -19,6 +22,7 @@ from cashloop.audit.services import Actor
 from cashloop.config.clock import today
 from cashloop.core.importing.columns import KINDS
 from cashloop.core.problems import Forbidden, Invalid, NotFound, gettext_noop
+from cashloop.imports.jobs import submit_import
 from cashloop.imports.services.batches import (
     batch_by_id,
     batch_json,
@@ -27,6 +31,7 @@ from cashloop.imports.services.batches import (
 )
 from cashloop.imports.services.run import ImportOptions, import_bytes
 from cashloop.imports.services.uploads import rejected_path_for
+from cashloop.jobs.display import translated_json
 from cashloop.ledger.models import Company
 from cashloop.ledger.services.companies import company_by_code
 from cashloop.web.i18n import problem_json, problem_text
@@ -68,7 +73,7 @@ def get_rejected(request: HttpRequest, batch_id: int, company: str | None = None
 
 
 @router.post("/{kind}", summary="Import invoices, customers or payments from a CSV/XLSX file",
-             response={200: dict, 422: dict})
+             response={200: dict, 202: dict, 422: dict})
 def import_file(
     request: HttpRequest, kind: str, file: UploadedFile = File(...),  # noqa: B008
     map: list[str] | None = Form(None),  # noqa: B008 — the CLI's --map FIELD=COLUMN
@@ -79,6 +84,7 @@ def import_file(
     encoding: str | None = Form(None),
     date_format: str | None = Form(None),
     skip_bad: bool = Form(False),
+    background: bool = Form(False),  # as a job: 202 at once, then poll GET /api/jobs/{id}
 ) -> tuple[int, dict[str, Any]]:
     from cashloop.core.importing.columns import parse_map_options
 
@@ -94,6 +100,10 @@ def import_file(
                             save_mapping=save_mapping, currency=currency, company=obj.code,
                             encoding=encoding, date_format=date_format, skip_bad=skip_bad)
     name = Path(file.name or "upload.csv").name
+    if background:
+        job = submit_import(options, name, file.read(), request.user, obj, channel="api")
+        return 202, {**translated_json(job, detail=True),
+                     "url": reverse("api:get_job", kwargs={"job_id": job.pk})}
     result = import_bytes(file.read(), name, options, Actor.of(request.user, "api"), today(),
                           rejected_path_for(name))
     body = result.to_json()  # the CLI's JSON, with the problems' messages in the request's language

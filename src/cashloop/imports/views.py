@@ -24,14 +24,14 @@ from cashloop.accounts.access import require_write
 from cashloop.core.importing.columns import FIELDS, KINDS
 from cashloop.core.importing.issues import RowProblem
 from cashloop.core.problems import Forbidden
-from cashloop.imports.jobs import KIND, REJECTED, import_params
+from cashloop.imports.jobs import KIND, REJECTED, result_problem, submit_import
 from cashloop.imports.models import SavedMapping
 from cashloop.imports.services.batches import recent_batches
 from cashloop.imports.services.preview import build_preview
 from cashloop.imports.services.run import ImportOptions
 from cashloop.imports.services.uploads import load_upload, save_upload
 from cashloop.jobs.models import Job, JobStatus
-from cashloop.jobs.services import has_file, submit, visible_jobs
+from cashloop.jobs.services import has_file, visible_jobs
 from cashloop.web.context import PageContext, page_context
 from cashloop.web.i18n import problem_text
 
@@ -139,8 +139,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return _render(request, ctx, "imports/_error.html",
                        {"error": _("The uploaded file has expired; upload it again.")})
     data, name = kept
-    job = submit(KIND, import_params(options, name, token), request.user, ctx.company,
-                 files={"input": (name, data)})
+    job = submit_import(options, name, data, request.user, ctx.company, token=token)
     url = reverse("job_page", args=[job.pk])
     if request.headers.get("HX-Request"):
         return HttpResponseClientRedirect(url)
@@ -150,14 +149,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 def job_result_context(job: Job) -> dict[str, Any]:
     """What imports/_result.html needs to show a finished import job (wired in config.jobs)."""
     result = job.result or {}
-    problems = []
-    for p in result.get("problems", []):
-        problem = RowProblem(p.get("line"), p.get("column", ""), p.get("field", ""),
-                             p.get("value", ""), p.get("code", ""),
-                             p.get("template") or p.get("message", ""),
-                             tuple((str(k), str(v)) for k, v in p.get("params", [])),
-                             p.get("severity", "error"))
-        problems.append((problem, translated(problem)))
+    problems = [(problem, translated(problem))
+                for problem in map(result_problem, result.get("problems", []))]
     rejected_url = (reverse("job_file", args=[job.pk, REJECTED])
                     if result.get("rejected_file") and has_file(job, REJECTED) else None)
     return {"result": result, "problems": problems, "rejected_url": rejected_url}

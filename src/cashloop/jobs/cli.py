@@ -49,12 +49,11 @@ def jobs(
 def show(job_id: int = typer.Argument(..., help="the job's id"),
          fmt: OutputFormat = FORMAT_OPTION) -> None:
     """One job with its parameters and result."""
-    from cashloop.jobs.models import Job
-    from cashloop.jobs.services import job_detail_json
+    from cashloop.jobs.services import NO_JOB, job_detail_json, job_for_user
 
-    job = Job.objects.select_related("company", "created_by").filter(pk=job_id).first()
+    job = job_for_user(None, job_id)  # the CLI acts as the install's operator
     if job is None:
-        message = f"no job {job_id}"
+        message = NO_JOB.format(id=job_id)
         fail(message, payload={"code": "not_found", "message": message, "problems": []}, fmt=fmt)
         return
     item = job_detail_json(job)

@@ -25,6 +25,9 @@ FINISHED = frozenset({JobStatus.DONE, JobStatus.FAILED})
 
 class Job(models.Model):
     company = models.ForeignKey("ledger.Company", on_delete=models.CASCADE, related_name="+")
+    # The company's code as submitted, so that a job is shown (the API's poll) without reading
+    # the company table, which a large PostgreSQL import locks against readers.
+    company_code = models.CharField(max_length=32, blank=True)
     kind = models.CharField(max_length=64)
     parameters = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)

@@ -23,6 +23,9 @@ class JobKind:
     result_template: str | None = None  # the page fragment that shows a finished job's result
     result_context: str | None = None  # "module:function" (job) -> that fragment's context
     back_url: str | None = None  # URL name of the page the job came from
+    # "module:function" (result JSON) -> the same JSON with its messages in the active language,
+    # for the API; without it the result is shown as stored
+    result_translated: str | None = None
 
 
 _extra: dict[str, JobKind] = {}

@@ -5,6 +5,9 @@ queue backend; `execute` is what a backend calls: it claims the job (queued → 
 updated or none), calls the kind's plain function and stores the outcome. A function reports a
 refusal by raising JobFailed (its message is shown, translated); any other exception fails the
 job with its one-line message, the traceback going to the log only.
+
+Reading: `visible_jobs` is the one rule of who sees which job, for the pages, the API and the CLI;
+`job_json` / `job_detail_json` are the CLI's JSON, which the API shows translated (jobs.display).
 """
 
 from __future__ import annotations
@@ -19,11 +22,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cashloop.accounts.models import Membership, Role
-from cashloop.accounts.services import role_of
 from cashloop.core.problems import gettext_noop
 from cashloop.jobs import backends
 from cashloop.jobs.models import Job, JobFile, JobStatus
@@ -36,6 +38,7 @@ INPUT = "input"
 ERROR_CHARS = 2000
 QUEUE_DOWN = gettext_noop("the job queue is not reachable; try again later")
 ABANDONED = gettext_noop("the process running this job stopped before it ended; submit it again")
+NO_JOB = gettext_noop("no job {id}")
 
 
 class JobFailed(Exception):
@@ -87,8 +90,8 @@ def submit(kind: str, params: dict[str, Any], user: AbstractBaseUser | Anonymous
     kind_for(kind)  # an unknown kind is refused before anything is stored
     author = user if user is not None and getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
-        job = Job.objects.create(company=company, kind=kind, parameters=params,
-                                 created_by=author)
+        job = Job.objects.create(company=company, company_code=company.code, kind=kind,
+                                 parameters=params, created_by=author)
         for purpose, (name, content) in (files or {}).items():
             JobFile.objects.create(job=job, purpose=purpose, name=name[:255], content=content)
         transaction.on_commit(partial(_dispatch, job.pk))
@@ -173,37 +176,56 @@ def resume_queued() -> list[int]:
     return ids
 
 
-def visible_jobs(user: AbstractBaseUser | AnonymousUser | None, company: Company) -> QuerySet[Job]:
-    """The company's jobs the user may see: a sales rep only their own (their results name other
-    reps' customers); the CLI (user None) acts as the install's operator and sees all."""
-    jobs = Job.objects.filter(company=company)
-    if user is None:
-        return jobs
-    role = role_of(user, company)  # type: ignore[arg-type]
-    if role is None:
-        return jobs.none()
-    if role == Role.SALES_REP:
-        return jobs.filter(created_by=user)
-    return jobs
+def _visible(user: AbstractBaseUser | AnonymousUser | None) -> Q:
+    """The one rule of who sees which jobs: a user sees the jobs of the companies they have a role
+    in, a sales rep there only their own (their results name other reps' customers); an admin
+    (superuser) sees every company's; the CLI (user None) acts as the install's operator.
 
-
-def job_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> Job | None:
-    """The job if the user may see it (as visible_jobs), read without touching the company table.
-
-    A large PostgreSQL import drops its tables' foreign keys for the load, which locks the company
-    table against readers until it commits; the page polling that import's progress must not wait
-    for it, so the role is read from the membership by the job's company id.
+    Read from the memberships by company id, never from the company table: a large PostgreSQL
+    import drops its tables' foreign keys for the load, which locks that table against readers
+    until it commits, and the pages and API polling that import's progress must not wait for it.
     """
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None or not getattr(user, "is_authenticated", False):
+    if user is None or getattr(user, "is_superuser", False):
+        return Q()
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    roles = Membership.objects.filter(user=user)
+    return (Q(company_id__in=roles.exclude(role=Role.SALES_REP).values("company_id"))
+            | Q(company_id__in=roles.filter(role=Role.SALES_REP).values("company_id"),
+                created_by=user))
+
+
+def visible_jobs(user: AbstractBaseUser | AnonymousUser | None,
+                 company: Company | None = None) -> QuerySet[Job]:
+    """The jobs the user may see (see _visible), of one company or of all, newest first."""
+    jobs = Job.objects.filter(_visible(user))
+    return jobs.filter(company=company) if company is not None else jobs
+
+
+def job_for_user(user: AbstractBaseUser | AnonymousUser | None, job_id: int) -> Job | None:
+    """The job if the user may see it (as visible_jobs), read without touching the company table."""
+    if not 0 < job_id < 2**63:  # beyond a bigint the database would refuse the query
         return None
-    if getattr(user, "is_superuser", False):
-        return job
-    role = Membership.objects.filter(user=user, company_id=job.company_id) \
-        .values_list("role", flat=True).first()
-    if role is None or (role == Role.SALES_REP and job.created_by_id != user.pk):
-        return None
-    return job
+    return Job.objects.filter(_visible(user), pk=job_id).select_related("created_by").first()
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of a job list: the jobs shown and how many match in all."""
+
+    count: int
+    items: list[Job]
+
+
+def recent_jobs(user: AbstractBaseUser | AnonymousUser | None, status: str | None = None,
+                company: Company | None = None, limit: int = 50, offset: int = 0) -> JobPage:
+    """The jobs page and API list: visible jobs, newest first, optionally of one status; two
+    queries whatever the page's size."""
+    jobs = visible_jobs(user, company)
+    if status:
+        jobs = jobs.filter(status=status)
+    items = jobs.select_related("company", "created_by")[offset:offset + limit]
+    return JobPage(count=jobs.count(), items=list(items))
 
 
 def live_progress(job: Job) -> tuple[int, int | None]:
@@ -225,10 +247,15 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 def job_detail_json(job: Job) -> dict[str, Any]:
-    return {**job_json(job), "company": job.company.code,
+    return {**job_json(job), "company": company_code(job),
             "created_by": job.created_by.get_username() if job.created_by else None,
             "started_at": _iso(job.started_at), "runner": job.runner or None,
             "parameters": job.parameters}
+
+
+def company_code(job: Job) -> str:
+    """The job's company code, as stored with it (read from the company for rows made before)."""
+    return job.company_code or job.company.code
 
 
 def _iso(moment: Any) -> str | None:

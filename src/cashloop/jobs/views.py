@@ -1,26 +1,32 @@
-"""The job page: status and progress polled with htmx every second, then the kind's result.
+"""The jobs list and the job page: status and progress polled with htmx every second, then the
+kind's result.
 
 Only users with a role in the job's company see it; a sales rep sees only the jobs they
-submitted (services.job_for_user). Anyone else gets 404: a job's existence is not shown to
-those who may not read it. The polled fragment reads no company row and renders without the
-page's context processors, so it answers while a large import holds the ledger's tables.
+submitted (services.visible_jobs, one rule for the list, the page and the API). Anyone else gets
+404: a job's existence is not shown to those who may not read it. The polled fragment reads no
+company row and renders without the page's context processors, so it answers while a large
+import holds the ledger's tables.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from cashloop.jobs.models import Job
+from cashloop.core.problems import Refusal
+from cashloop.jobs.display import STATUS_LABELS, error_text, kind_text, status_text
+from cashloop.jobs.models import Job, JobStatus
 from cashloop.jobs.registry import kinds, load
-from cashloop.jobs.services import INPUT, job_file, job_for_user, live_progress
-from cashloop.web.context import PageContext
+from cashloop.jobs.services import INPUT, job_file, job_for_user, live_progress, recent_jobs
+from cashloop.web.context import PageContext, page_context
+
+PAGE_SIZE = 50
 
 
 def _visible_job(request: HttpRequest, job_id: int) -> Job:
@@ -35,7 +41,7 @@ def _context(job: Job) -> dict[str, Any]:
     done, total = live_progress(job)
     context: dict[str, Any] = {
         "job": job, "kind": kind, "done": done, "total": total,
-        "error_text": gettext(job.error) if job.error else "",
+        "error_text": error_text(job),
         "saving": job.status == "running" and total is not None and done >= total,
     }
     if job.finished and job.result is not None and kind and kind.result_template:
@@ -43,6 +49,42 @@ def _context(job: Job) -> dict[str, Any]:
             context.update(load(kind.result_context)(job))
         context["result_template"] = kind.result_template
     return context
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, min(int(text or 1), 10**6))
+    except ValueError:
+        return 1
+
+
+def _row(job: Job) -> dict[str, Any]:
+    done, total = live_progress(job)
+    return {"job": job, "kind": kind_text(job), "status": status_text(job.status),
+            "done": done, "total": total, "error_text": error_text(job)}
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The jobs the user may see, of every company they read, newest first; by status, paged."""
+    status = request.GET.get("status", "")
+    status = status if status in JobStatus.values else ""
+    page_no = _page_number(request.GET.get("page"))
+    listing = recent_jobs(request.user, status or None, limit=PAGE_SIZE,
+                          offset=(page_no - 1) * PAGE_SIZE)
+    pages = max(1, -(-listing.count // PAGE_SIZE))
+    kept = {"status": status} if status else {}
+    try:
+        page: PageContext | None = page_context(request)
+    except Refusal:  # no company yet: the list is empty, the page still answers
+        page = None
+    return render(request, "jobs/job_list.html", {
+        "page": page, "rows": [_row(job) for job in listing.items], "count": listing.count,
+        "status": status, "statuses": [(value, status_text(value)) for value in STATUS_LABELS],
+        "page_no": page_no, "pages": pages,
+        "prev_query": urlencode({**kept, "page": page_no - 1}) if page_no > 1 else None,
+        "next_query": urlencode({**kept, "page": page_no + 1}) if page_no < pages else None,
+    })
 
 
 @login_required
