@@ -146,6 +146,16 @@ def test_without_background_the_import_answers_at_once_as_before(company):
     assert not Job.objects.exists()
 
 
+def test_bad_map_option_is_refused_before_any_job_in_the_readers_language(company):
+    client = api("fiona", "finance_manager", company, language="zh-hans")
+    response = client.post("/api/imports/invoices", {"file": upload("invoices_gbk_chinese.csv"),
+                                                     "map": ["number"], "background": "true"})
+    body = response.json()
+    assert response.status_code == 422 and body["code"] == "invalid"
+    assert body["message"] == body["problems"][0]["message"] != "--map number: write FIELD=COLUMN"
+    assert body["problems"][0]["code"] == "map.malformed" and not Job.objects.exists()
+
+
 def test_job_list_is_paged_filtered_and_in_the_shape_of_the_cli(company):
     client = api("fiona", "finance_manager", company)
     author = get_user_model().objects.get(username="fiona")

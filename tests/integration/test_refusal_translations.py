@@ -3,14 +3,17 @@ error JSON, English in the CLI; problems of past import batches are shown transl
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.utils import translation
 from typer.testing import CliRunner
 
+import cashloop
 from cashloop.accounts.services import add_user, create_token
 from cashloop.audit.services import SYSTEM_CLI
 from cashloop.core.problems import NotFound, Refusal, gettext_noop
@@ -76,6 +79,17 @@ def test_api_errors_are_in_the_request_language_with_the_same_code(company):
     assert duplicate.json()["message"] == "收款 P1 已存在"
 
 
+def test_job_and_request_body_errors_are_in_the_request_language(company):
+    zh, en = api(company, "zh-hans"), api(company, "en")
+    assert zh.get("/api/jobs/12345").json()["message"] == "没有任务 12345"
+    assert en.get("/api/jobs/12345").json()["message"] == "no job 12345"
+    # Django Ninja's own refusal of a body that is not JSON, translated like ours.
+    broken = zh.post(BASE + "/customers", "{", content_type="application/json")
+    assert (broken.status_code, broken.json()["message"]) == (400, "无法解析请求正文")
+    assert en.post(BASE + "/customers", "{", content_type="application/json").json()[
+        "message"] == "Cannot parse request body"
+
+
 def test_customer_form_shows_the_service_refusal_in_chinese(company):
     add_user("fm", "finance_manager", company, password="pw-123456")
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -113,3 +127,111 @@ def test_past_batch_problems_display_translated_and_stay_english_for_the_cli(com
 
     english = batch_json(ImportBatch.objects.get(pk=result.batch), with_problems=True)
     assert english["problems"][0]["message"] == "no invoice NOPE"
+
+
+SOURCE = Path(cashloop.__file__).resolve().parent
+# Adapters for people translate what they show; these raise at the call site, already translated.
+SHOWN_TRANSLATED = {"Http404", "PermissionDenied"}
+TRANSLATING_CALLS = {"_", "gettext", "gettext_lazy", "refusal_text", "problem_text"}
+# Refusals still written as f-strings in code another change owns, shown in English only until
+# it converts them (the API's aging and metrics parameters); any other one fails the test.
+KNOWN_ENGLISH_ONLY = {
+    ("reports/services.py", "f'{currency!r} is not an ISO 4217 currency code'"),
+    ("reports/services.py", "f\"--by must be one of {', '.join(aging.BY_KEYS)}, not {by!r}\""),
+    ("reports/services.py", "f'period days must be between 1 and 3660, not {period_days}'"),
+}
+
+
+def _is_cli(path: Path) -> bool:
+    """Command modules, whose messages are English by design (`--format json` included)."""
+    return path.name == "cli.py" or path.name in ("admin_cli.py", "cli_mounts.py", "console.py")
+
+
+def _modules() -> dict[Path, ast.Module]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in SOURCE.rglob("*.py")
+            if "migrations" not in path.parts}
+
+
+def _refusal_classes(modules: dict[Path, ast.Module]) -> tuple[set[str], set[str]]:
+    """Names of Refusal and its subclasses (JobFailed too), and those building their own message
+    in __init__ (checked where they call super().__init__, not where they are raised)."""
+    names, own_init = {"Refusal", "NotFound", "Invalid", "Forbidden", "JobFailed"}, set()
+    classes = [node for tree in modules.values() for node in ast.walk(tree)
+               if isinstance(node, ast.ClassDef)]
+    grown = True
+    while grown:
+        grown = False
+        for node in classes:
+            if node.name not in names and any(isinstance(b, ast.Name) and b.id in names
+                                              for b in node.bases):
+                names.add(node.name)
+                grown = True
+    for node in classes:
+        if node.name in names and any(isinstance(f, ast.FunctionDef) and f.name == "__init__"
+                                      for f in node.body) and node.name != "JobFailed":
+            own_init.add(node.name)
+    return names, own_init
+
+
+def _marked_constants(modules: dict[Path, ast.Module]) -> set[str]:
+    """Module-level names assigned a gettext_noop(...) template (EXPIRED, NO_JOB …)."""
+    return {target.id for tree in modules.values() for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "gettext_noop"
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def _called(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call):
+        return getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+    return None
+
+
+def _marked(node: ast.AST, constants: set[str]) -> bool:
+    """A gettext_noop template, a constant holding one, or a choice among such templates
+    (`_by_kind(source, gettext_noop(…), gettext_noop(…))`, `A if … else B`)."""
+    if _called(node) == "gettext_noop" or (isinstance(node, ast.Name) and node.id in constants):
+        return True
+    if isinstance(node, ast.IfExp):
+        return _marked(node.body, constants) and _marked(node.orelse, constants)
+    if isinstance(node, ast.Call) and _called(node) not in ("format", "join", "text"):
+        literal = [a for a in node.args if isinstance(a, ast.Constant | ast.JoinedStr)]
+        return not literal and any(_marked(a, constants) for a in node.args)
+    return False
+
+
+def test_every_refusal_a_page_or_the_api_may_show_is_a_translatable_template():
+    """Refusals and job failures carry a gettext_noop template (or constant, or the text of the
+    problems they carry, which refusal_text translates); page 404/403s are translated where
+    raised. An f-string or a bare literal would reach Chinese readers in English."""
+    modules = _modules()
+    refusals, own_init = _refusal_classes(modules)
+    constants = _marked_constants(modules)
+    # A class of the module's own by a refusal's name (core.money.CurrencyMismatch, a bug) is not one.
+    local = {path: {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                    and not any(isinstance(b, ast.Name) and b.id in refusals for b in n.bases)}
+             for path, tree in modules.items()}
+    untranslatable = []
+    for path, tree in modules.items():
+        if _is_cli(path):
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            name = _called(node.exc)
+            args = node.exc.args
+            if not args or name in own_init:
+                continue
+            message, where = args[0], str(path.relative_to(SOURCE))
+            if name in SHOWN_TRANSLATED:
+                ok = _called(message) in TRANSLATING_CALLS
+            elif name in refusals and name not in local[path]:
+                # Invalid(problem.text(), (problem,)) is shown as its problems, translated; a
+                # view may raise one translated already.
+                ok = (_marked(message, constants) or _called(message) in TRANSLATING_CALLS
+                      or (_called(message) in ("text", "join") and len(args) > 1))
+            else:
+                continue
+            if not ok and (where, ast.unparse(message)) not in KNOWN_ENGLISH_ONLY:
+                untranslatable.append(f"{where}:{node.lineno}: {ast.unparse(message)[:90]}")
+    assert untranslatable == []

@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from cashloop.core.problems import Refusal
+from cashloop.core.problems import Refusal, gettext_noop
 from cashloop.web.i18n import problem_json, refusal_text
 
 API_ROUTERS = (
@@ -100,9 +100,13 @@ def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     return _error(request, 422, "out_of_range", gettext("a date or number in the request is out of range"))
 
 
+# Django Ninja's own refusals, marked so that the catalog translates them like ours.
+NINJA_MESSAGES = (gettext_noop("Cannot parse request body"), gettext_noop("CSRF check Failed"))
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "error", str(exc))
+    return _error(request, exc.status_code, "error", gettext(str(exc)))
 
 
 for prefix, module_name in API_ROUTERS:

@@ -18,7 +18,7 @@ from django.db import models, transaction
 
 from cashloop.accounts.services import add_user
 from cashloop.audit.services import SYSTEM_CLI, record
-from cashloop.core.problems import Invalid
+from cashloop.core.problems import Invalid, gettext_noop
 from cashloop.demo.records import Story
 from cashloop.demo.story import SALES_LOGIN_REP
 from cashloop.ledger.models import (
@@ -76,9 +76,9 @@ def write_story(story: Story, company_code: str | None = None, replace_other: bo
     if (existing is not None and existing.name != story.company_name and not replace_other
             and Invoice.objects.filter(company=existing).exists()):
         raise Invalid(
-            f"company {code!r} ({existing.name}) holds its own invoices; the demo replaces a company's "
-            "data, so choose another --company code or pass --replace to overwrite it"
-        )
+            gettext_noop("company {code} ({name}) holds its own invoices; the demo replaces a "
+                         "company's data, so choose another --company code or pass --replace to "
+                         "overwrite it"), code=repr(code), name=existing.name)
     company, created = ensure_company(code, story.company_name, story.base_currency, make_default=True)
     if company.calendar_country != "CN":
         company.calendar_country = "CN"

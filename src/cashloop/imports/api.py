@@ -34,7 +34,7 @@ from cashloop.imports.services.uploads import rejected_path_for
 from cashloop.jobs.display import translated_json
 from cashloop.ledger.models import Company
 from cashloop.ledger.services.companies import company_by_code
-from cashloop.web.i18n import problem_json, problem_text
+from cashloop.web.i18n import problem_json
 
 router = Router(tags=["imports"])
 
@@ -94,8 +94,8 @@ def import_file(
     obj = company_by_code(company)
     require_write(request.user, obj)
     columns, problems = parse_map_options(map or [])
-    if problems:
-        raise Invalid(problem_text(problems[0]))
+    if problems:  # the problem's text as the message: translated from it (refusal_text)
+        raise Invalid(problems[0].text(), (problems[0],))
     options = ImportOptions(kind=kind, columns=columns, mapping=mapping,
                             save_mapping=save_mapping, currency=currency, company=obj.code,
                             encoding=encoding, date_format=date_format, skip_bad=skip_bad)

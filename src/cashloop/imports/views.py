@@ -33,7 +33,7 @@ from cashloop.imports.services.uploads import load_upload, save_upload
 from cashloop.jobs.models import Job, JobStatus
 from cashloop.jobs.services import has_file, visible_jobs
 from cashloop.web.context import PageContext, page_context
-from cashloop.web.i18n import problem_text
+from cashloop.web.i18n import problem_text, refusal_text
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -43,7 +43,7 @@ def _writer_page(request: HttpRequest) -> PageContext:
     try:
         require_write(request.user, ctx.company)
     except Forbidden as exc:
-        raise PermissionDenied(exc.message) from exc
+        raise PermissionDenied(refusal_text(exc)) from exc
     return ctx
 
 

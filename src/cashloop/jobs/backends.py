@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlparse
 from django.conf import settings
 from django.db import connection, connections
 
-from cashloop.core.problems import Invalid
+from cashloop.core.problems import Invalid, gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -151,12 +151,14 @@ def backend_for(url: str) -> Backend:
     if parsed.scheme == "thread":
         workers = parse_qs(parsed.query).get("workers", [""])[0]
         if workers and not workers.isdigit():
-            raise Invalid(f"CASHLOOP_QUEUE_URL: workers must be a number, not {workers!r}")
+            raise Invalid(gettext_noop("CASHLOOP_QUEUE_URL: workers must be a number, not {value}"),
+                          value=repr(workers))
         default = 1 if connection.vendor == "sqlite" else 2
         return ThreadBackend(url, max(1, int(workers)) if workers else default)
     if parsed.scheme in ("redis", "rediss"):
         return CeleryBackend(url)
-    raise Invalid(f"CASHLOOP_QUEUE_URL: unsupported queue {url!r} (use thread:// or redis://host:6379/0)")
+    raise Invalid(gettext_noop("CASHLOOP_QUEUE_URL: unsupported queue {value} (use thread:// or "
+                               "redis://host:6379/0)"), value=repr(url))
 
 
 def current() -> Backend:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cashloop.core.problems import Invalid
+from cashloop.core.problems import Invalid, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def kinds() -> dict[str, JobKind]:
 def kind_for(name: str) -> JobKind:
     found = kinds().get(name)
     if found is None:
-        raise Invalid(f"unknown job kind {name!r}")
+        raise Invalid(gettext_noop("unknown job kind {value}"), value=repr(name))
     return found
 
 
