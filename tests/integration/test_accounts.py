@@ -26,6 +26,29 @@ def test_token_authenticates_and_only_its_digest_is_stored(company):
     assert not ApiToken.objects.filter(digest=token).exists()
 
 
+def test_a_tokens_last_use_is_written_at_most_every_ten_minutes(company):
+    """A client polling a background job must not write on every request (on SQLite each write
+    waits for the running import's write lock)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cashloop.accounts.models import ApiToken
+
+    add_user("poller", "collector", company)
+    token = create_token("poller")
+    user_for_token(token)
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    with CaptureQueriesContext(connection) as queries:
+        user_for_token(token)
+    assert not any(q["sql"].startswith("UPDATE") for q in queries)
+    ApiToken.objects.update(last_used_at=first - timedelta(minutes=11))
+    user_for_token(token)
+    assert ApiToken.objects.get().last_used_at > first
+
+
 def test_api_without_token_is_json_401(company):
     response = Client().get("/api/openapi.json")
     assert response.status_code == 200

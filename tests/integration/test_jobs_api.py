@@ -185,6 +185,7 @@ def test_job_list_reads_a_fixed_number_of_queries(company):
     client = api("fiona", "finance_manager", company)
     author = get_user_model().objects.get(username="fiona")
     stored_job(company, author)
+    client.get("/api/jobs")  # the token's first use is written once
     with CaptureQueriesContext(connection) as few:
         client.get("/api/jobs")
     for _ in range(20):

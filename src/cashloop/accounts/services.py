@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from cashloop.accounts.models import ApiToken, Membership, Role
@@ -15,6 +17,7 @@ from cashloop.core.problems import Invalid, NotFound, gettext_noop
 from cashloop.ledger.models import Company, SalesRep
 
 TOKEN_PREFIX = "cl_"
+TOKEN_TOUCH = timedelta(minutes=10)  # how precisely a token's last use is kept
 
 
 @transaction.atomic
@@ -72,5 +75,11 @@ def user_for_token(token: str) -> AbstractBaseUser | None:
     found = ApiToken.objects.select_related("user").filter(digest=_digest(token)).first()
     if found is None or not found.user.is_active:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # Written at most every TOKEN_TOUCH, and never failing the request: a client polling
+    # a background import would otherwise write on every GET, and on SQLite each write waits for
+    # the import's write lock (held until it ends), up to the busy timeout.
+    if found.last_used_at is None or now - found.last_used_at >= TOKEN_TOUCH:
+        with contextlib.suppress(OperationalError), transaction.atomic():
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
