@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from cashloop.core import aging, metrics
 from cashloop.core.fx import RateTable
 from cashloop.core.money import is_currency_code
-from cashloop.core.problems import Invalid, Problem
+from cashloop.core.problems import Invalid, Problem, gettext_noop
 from cashloop.ledger.models import Company
 from cashloop.reports import flows, queries
 from cashloop.reports.queries import User
@@ -32,7 +32,7 @@ def parse_buckets(text: str | None) -> aging.Buckets:
 def reporting_currency(company: Company, currency: str | None) -> str:
     code = (currency or company.base_currency).strip().upper()
     if not is_currency_code(code):
-        raise Invalid(f"{currency!r} is not an ISO 4217 currency code")
+        raise Invalid(gettext_noop("{value} is not an ISO 4217 currency code"), value=repr(currency))
     return code
 
 
@@ -40,7 +40,8 @@ def check_by(by: str | None) -> str | None:
     if by in (None, ""):
         return None
     if by not in aging.BY_KEYS:
-        raise Invalid(f"--by must be one of {', '.join(aging.BY_KEYS)}, not {by!r}")
+        raise Invalid(gettext_noop("--by must be one of {keys}, not {value}"),
+                      keys=", ".join(aging.BY_KEYS), value=repr(by))
     return by
 
 
@@ -98,7 +99,8 @@ def collection_metrics(company: Company, as_of: date, period_days: int = 90,
     report the caller has already read, so that they are not read twice.
     """
     if period_days < 1 or period_days > 3660:
-        raise Invalid(f"period days must be between 1 and 3660, not {period_days}")
+        raise Invalid(gettext_noop("period days must be between 1 and 3660, not {value}"),
+                      value=period_days)
     code = reporting_currency(company, currency)
     start = as_of - timedelta(days=period_days)
     dates = sorted({start, *metrics.trend_dates(as_of, trend_months), as_of})
