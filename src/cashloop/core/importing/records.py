@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+# A settled invoice row is recorded as a payment with this reference prefix and the invoice's
+# number ("SETTLE-INV-1"), allocated to it; an export writes that settlement back on the row.
+SETTLE_PREFIX = "SETTLE-"
+
 
 def digest(*parts: object) -> str:
     """md5 of the normalized fields: a cheap 'has this row changed' test, not a security hash."""

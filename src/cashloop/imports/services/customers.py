@@ -37,8 +37,11 @@ class CustomerWriter:
                     .select_related("payment_terms", "sales_rep")}
         reps = {r.name: r for r in SalesRep.objects.filter(company=company)}
         terms = {t.code: t for t in PaymentTerms.objects.filter(company=company)}
-        contacts = {c.customer_id: c for c in Contact.objects.filter(
-            customer__company=company, is_primary=True)}
+        # A customer's primary contact is its oldest one marked primary, as exports read it.
+        contacts: dict[int, Contact] = {}
+        for contact in Contact.objects.filter(customer__company=company,
+                                              is_primary=True).order_by("id"):
+            contacts.setdefault(contact.customer_id, contact)
         new: list[tuple[Customer, dict[str, Any]]] = []
         changed: list[Customer] = []
         audits: list[tuple[Any, dict, dict]] = []
@@ -50,13 +53,14 @@ class CustomerWriter:
                 target["credit_limit_minor"] = values["credit_limit"]
             if "sales_rep" in values:
                 target["sales_rep"] = self._rep(values["sales_rep"], reps)
+            customer = existing.get(record.code)
             if "payment_terms" in values:
-                found = self._terms(values["payment_terms"], terms, record)
+                found = self._terms(values["payment_terms"], terms, record,
+                                    customer.payment_terms if customer is not None else None)
                 if isinstance(found, RowProblem):
                     self.problems.append((found, cells))
                     continue
                 target["payment_terms"] = found
-            customer = existing.get(record.code)
             if customer is None:
                 customer = Customer(company=company, code=record.code, **target)
                 existing[record.code] = customer
@@ -94,8 +98,11 @@ class CustomerWriter:
             reps[name] = SalesRep.objects.create(company=self.company, name=name)
         return reps[name]
 
-    def _terms(self, text: str, terms: dict[str, PaymentTerms],
-               record: CustomerRecord) -> PaymentTerms | RowProblem | None:
+    def _terms(self, text: str, terms: dict[str, PaymentTerms], record: CustomerRecord,
+               current: PaymentTerms | None) -> PaymentTerms | RowProblem | None:
+        """The terms a row's text names: by code; else the customer's current terms when the
+        text reads as them (an export writes terms whose code does not parse by their spec);
+        else new terms with the text as their code."""
         if not text:
             return None
         if text in terms:
@@ -104,6 +111,8 @@ class CustomerWriter:
         if isinstance(parsed, Problem):
             return RowProblem(record.line, "", "payment_terms", text, parsed.code,
                               gettext_noop("cannot read payment terms {value}"))
+        if current is not None and core_terms.parse_terms(current.spec) == parsed:
+            return current
         terms[text] = PaymentTerms.objects.create(
             company=self.company, code=text, name=text, spec=core_terms.format_terms(parsed),
             net_days=parsed.net_days, end_of_month=parsed.end_of_month,

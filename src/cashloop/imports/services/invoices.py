@@ -16,7 +16,7 @@ from cashloop.audit.services import Actor, record_many
 from cashloop.core import terms as core_terms
 from cashloop.core.business_calendar import calendar_for
 from cashloop.core.importing.issues import RowProblem
-from cashloop.core.importing.records import CreditNoteRecord, InvoiceRecord
+from cashloop.core.importing.records import SETTLE_PREFIX, CreditNoteRecord, InvoiceRecord
 from cashloop.core.problems import gettext_noop
 from cashloop.imports.services.bulk import (
     ALLOCATION_COLUMNS,
@@ -41,7 +41,6 @@ from cashloop.ledger.models import (
 )
 
 CHUNK = 20_000
-SETTLE_PREFIX = "SETTLE-"
 INVOICE_COLUMNS = ("id", "company_id", "customer_id", "number", "issue_date", "due_date",
                    "amount_minor", "currency", "contract_id", "description", "paid_minor",
                    "settled_date", "is_disputed", "source_hash", "created_at", "updated_at")
@@ -50,6 +49,13 @@ AUDITED = ("customer", "issue_date", "due_date", "amount_minor", "currency", "pa
            "settled_date", "is_disputed", "description", "contract")
 Terms = tuple[int, bool, bool]  # net_days, end_of_month, roll_to_business_day
 DEFAULT_TERMS: Terms = (30, False, False)
+
+
+def _settlement(allocations: list[tuple[date, int]]) -> tuple[int, date | None]:
+    """(paid, settled date) of an invoice's own settlement payment, as its import row states it."""
+    if not allocations:
+        return 0, None
+    return sum(m for _d, m in allocations), max(d for d, _m in allocations)
 
 
 @lru_cache(maxsize=100_000)
@@ -284,13 +290,15 @@ class InvoiceWriter:
             f'FROM "{t_inv}" i JOIN "{self.tables["Customer"]}" c ON c.id = i.customer_id '
             f'LEFT JOIN "ledger_contract" k ON k.id = i.contract_id WHERE i.id IN ({marks})', ids)}
         others: dict[int, list[tuple[date, int]]] = {i: [] for i in ids}
+        own: dict[int, list[tuple[date, int]]] = {i: [] for i in ids}  # its SETTLE- payment's
         for invoice_id, minor, applied, reference, number in self.db.query(
                 f"SELECT a.invoice_id, a.amount_minor, a.applied_date, p.reference, i.number "
                 f'FROM "{t_all}" a JOIN "{t_inv}" i ON i.id = a.invoice_id '
                 f'LEFT JOIN "{t_pay}" p ON p.id = a.payment_id WHERE a.invoice_id IN ({marks})', ids):
-            if reference != SETTLE_PREFIX + number:
-                others[invoice_id].append((as_date(applied), minor))  # type: ignore[arg-type]
+            mine = own if reference == SETTLE_PREFIX + number else others
+            mine[invoice_id].append((as_date(applied), minor))  # type: ignore[arg-type]
         updates, settled, disputed, undisputed, audits, refs = [], [], [], [], [], []
+        rehashed: list[tuple[str, int]] = []
         for invoice_id, r, cells in chunk:
             other_minor = sum(m for _d, m in others[invoice_id])
             if other_minor + r.paid_minor > r.amount_minor:
@@ -309,6 +317,19 @@ class InvoiceWriter:
             settled_date = max(d for d in dates if d is not None) if paid >= r.amount_minor \
                 and dates else None
             contract_id = self.contracts.get(r.contract) if r.contract else None
+            was = dict(zip(AUDITED, (old[1], as_date(old[2]), as_date(old[3]), old[4], old[5],
+                                     old[6], as_date(old[7]), bool(old[8]), old[9], old[10] or ""),
+                           strict=True))
+            now_values = dict(zip(AUDITED, (r.customer, r.issue_date, due, r.amount_minor,
+                                            r.currency, paid, settled_date, r.disputed,
+                                            r.description, r.contract), strict=True))
+            keys = [k for k in AUDITED if was[k] != now_values[k]]
+            self.existing[r.number] = pack(invoice_id, r.source_hash)
+            if not keys and _settlement(own[invoice_id]) == (r.paid_minor, r.settled_date):
+                # The row says what the ledger holds, in other words (an export of an invoice
+                # made in the app, or whose due date came from terms): only its digest is new.
+                rehashed.append((r.source_hash, invoice_id))
+                continue
             updates.append((customer_id, r.issue_date, due, r.amount_minor, r.currency,
                             contract_id, r.description, paid, settled_date, r.disputed,
                             r.source_hash, self.db.now_db, invoice_id))
@@ -319,16 +340,10 @@ class InvoiceWriter:
                 disputed.append((invoice_id, r))
             if old[8] and not r.disputed:
                 undisputed.append((invoice_id,))
-            was = dict(zip(AUDITED, (old[1], as_date(old[2]), as_date(old[3]), old[4], old[5],
-                                     old[6], as_date(old[7]), bool(old[8]), old[9], old[10] or ""),
-                           strict=True))
-            now_values = dict(zip(AUDITED, (r.customer, r.issue_date, due, r.amount_minor,
-                                            r.currency, paid, settled_date, r.disputed,
-                                            r.description, r.contract), strict=True))
-            keys = [k for k in AUDITED if was[k] != now_values[k]]
             audits.append((InvoiceRef(invoice_id, r.number),
                            {k: was[k] for k in keys}, {k: now_values[k] for k in keys}))
-            self.existing[r.number] = pack(invoice_id, r.source_hash)
+        self.db.execute_many(f'UPDATE "{t_inv}" SET source_hash = %s WHERE id = %s', rehashed)
+        self.unchanged += len(rehashed)
         if not updates:
             return
         ref_marks = ", ".join(["%s"] * len(refs))

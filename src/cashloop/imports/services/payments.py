@@ -74,6 +74,10 @@ class PaymentWriter:
     def finish(self) -> None:
         stored = self._stored([r.reference for r, _c in self.records])
         invoices = self._invoices({r.invoice for r, _c in self.records if r.invoice})
+        as_exported = self._as_exported(sorted(
+            stored[r.reference][0] for r, _c in self.records
+            if r.reference in stored and stored[r.reference][1] != r.source_hash))
+        rehashed: list[tuple[str, int]] = []
         todo: list[tuple[PaymentRecord, int | None]] = []  # file order; None: a new payment
         for record, cells in self.records:
             invoice = invoices.get(record.invoice) if record.invoice else None
@@ -90,7 +94,18 @@ class PaymentWriter:
             if known is not None and known[1] == record.source_hash:
                 self.unchanged += 1
                 continue
+            if known is not None and as_exported.get(known[0]) == (
+                    record.customer, record.received_date, record.amount_minor, record.currency,
+                    record.invoice):
+                # The row says what the ledger holds, as an export writes it (a payment made in
+                # the app, split over several invoices or allocated later): its allocations stay.
+                rehashed.append((record.source_hash, known[0]))
+                self.unchanged += 1
+                continue
             todo.append((record, known[0] if known is not None else None))
+        for chunk in in_chunks(rehashed, 5000):
+            self.db.execute_many(
+                f'UPDATE "{self.tables["Payment"]}" SET source_hash = %s WHERE id = %s', chunk)
         if not todo:
             return
         changed = [(payment_id, record) for record, payment_id in todo if payment_id is not None]
@@ -155,6 +170,19 @@ class PaymentWriter:
             f'SELECT reference, id, source_hash FROM "{self.tables["Payment"]}" '
             f"WHERE company_id = %s AND reference {{in}}", sorted(set(references)),
             self.company.pk)}
+
+    def _as_exported(self, ids: Sequence[int]) -> dict[int, tuple[str, date, int, str, str]]:
+        """id → (customer, date, amount, currency, invoice) of stored payments, the row an export
+        writes for each: `invoice` is the first invoice it is allocated to (exports.sheets)."""
+        t_all, t_inv = self.tables["Allocation"], self.tables["Invoice"]
+        first_invoice = (f'(SELECT i.number FROM "{t_all}" a JOIN "{t_inv}" i ON i.id = a.invoice_id '
+                         f"WHERE a.payment_id = p.id ORDER BY a.applied_date, a.id LIMIT 1)")
+        return {pk: (code, as_date(received), amount, currency, invoice or "")  # type: ignore[misc]
+                for pk, code, received, amount, currency, invoice in self._in(
+                    f"SELECT p.id, c.code, p.received_date, p.amount_minor, p.currency, "
+                    f'{first_invoice} FROM "{self.tables["Payment"]}" p '
+                    f'JOIN "{self.tables["Customer"]}" c ON c.id = p.customer_id WHERE p.id {{in}}',
+                    ids)}
 
     def _invoices(self, numbers: set[str]) -> dict[str, _Invoice]:
         """The named invoices, row-locked in id order, as allocating needs them.
