@@ -20,6 +20,7 @@ API_ROUTERS = (
     ("reports", "cashloop.reports.api"),
     ("imports", "cashloop.imports.api"),
     ("", "cashloop.jobs.api"),  # its paths name themselves: /api/jobs, /api/jobs/{id}
+    ("exports", "cashloop.exports.api"),
 )
 
 

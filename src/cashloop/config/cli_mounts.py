@@ -14,6 +14,7 @@ CLI_MODULES = (
     "cashloop.reports.cli",
     "cashloop.demo.cli",
     "cashloop.jobs.cli",
+    "cashloop.exports.cli",
 )
 
 

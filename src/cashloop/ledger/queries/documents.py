@@ -145,12 +145,18 @@ class InvoicePage:
                                                    or not self.count_exact)
 
 
+def filtered_invoices(user: User, company: Company, filters: InvoiceFilters,
+                      as_of: date) -> QuerySet[Invoice]:
+    """The invoices the user may see that match the filters (no order): the list and its export."""
+    return _filter(invoices_in_scope(user, company), filters, as_of)
+
+
 def invoice_page(user: User, company: Company, filters: InvoiceFilters, as_of: date,
                  sort: str = DEFAULT_SORT, limit: int = 50, offset: int = 0) -> InvoicePage:
     """One page of invoices (two queries whatever the page size) and a count capped at COUNT_CAP."""
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    qs = _filter(invoices_in_scope(user, company), filters, as_of)
+    qs = filtered_invoices(user, company, filters, as_of)
     capped = qs.values("pk")[: COUNT_CAP + 1].count()
     items = list(
         qs.select_related("customer", "customer__sales_rep")

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from cashloop.accounts.models import Role
 from cashloop.audit.services import Actor
 from cashloop.config.clock import today
 from cashloop.core.money import format_minor
-from cashloop.core.problems import Forbidden, Invalid, NotFound
+from cashloop.core.problems import Forbidden, Invalid, NotFound, Refusal
+from cashloop.exports.downloads import download
 from cashloop.ledger.models import Company, Customer, PaymentTerms, SalesRep
 from cashloop.ledger.queries import customer_detail as customer_page
 from cashloop.ledger.queries import customers as queries
@@ -96,6 +98,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "page": ctx, "list": page, "rows": page.rows, "can_write": ctx.role in WRITE_ROLES,
+        "export_query": _query(request, sort="", per="", page=""),
         "choices": queries.filter_choices(ctx.company, request.user) if not request.htmx else {},
         "params": {name: request.GET.get(name, "") for name in FILTER_NAMES},
         "sort": filters.sort, "per": per, "page_sizes": PAGE_SIZES, "page_no": page_no,
@@ -105,6 +108,19 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     }
     template = "ledger/customer_list_table.html" if request.htmx else "ledger/customer_list.html"
     return render(request, template, context)
+
+
+@login_required
+def customer_export(request: HttpRequest) -> HttpResponseBase:
+    """The customers the list's filters select (all pages), as a file the importer reads back."""
+    ctx = page_context(request)
+    filters, _page_no, _per = _filters(request)
+    rows = queries.filtered_customers(ctx.company, request.user, filters, today())
+    try:
+        return download("customers", request.GET.get("format", "csv"), ctx.company, request.user,
+                        customers=rows)
+    except Refusal as exc:
+        raise Http404(refusal_text(exc)) from exc
 
 
 def _as_of(request: HttpRequest) -> date:
@@ -246,6 +262,7 @@ urlpatterns = [
     path("customers/", customer_list, name="customer_list"),
     # '-' cannot clash with a customer code: codes never contain '/'.
     path("customers/-/new/", customer_new, name="customer_new"),
+    path("customers/-/export/", customer_export, name="customer_export"),
     path("customers/<str:code>/", customer_detail, name="customer_detail"),
     path("customers/<str:code>/edit/", customer_edit, name="customer_edit"),
     path("customers/<str:code>/contacts/", customer_contact_add, name="customer_contact_add"),

@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from cashloop.audit.services import Actor
 from cashloop.config.clock import today
 from cashloop.core.money import format_grouped
 from cashloop.core.problems import NotFound, Refusal
+from cashloop.exports.downloads import download
 from cashloop.ledger.models import Invoice
 from cashloop.ledger.queries import documents as q
 from cashloop.ledger.services import allocations, disputes, payments
@@ -110,7 +112,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     ctx = page_context(request)
     form = InvoiceFilterForm(request.GET)  # every field is optional: no query means no filter
     as_of = today()
-    page, error = None, None
+    page, error, filtered = None, None, False
     if not form.is_valid():
         error = _("Some filters are not valid; showing no invoices until they are fixed.")
     else:
@@ -119,15 +121,16 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         except Refusal as exc:
             error = refusal_text(exc)
         else:
+            filtered = filters != q.InvoiceFilters()
             sort = form.cleaned_data.get("sort") or q.DEFAULT_SORT
             page = q.invoice_page(request.user, ctx.company, filters, as_of, sort,
                                   offset=form.cleaned_data.get("offset") or 0)
-    params = {k: v for k, v in request.GET.items() if k not in ("offset", "sort") and v}
+    params = _list_params(request)
     sort = request.GET.get("sort") or q.DEFAULT_SORT
     context = {
         "page": ctx, "form": form, "error": error, "result": page,
         "rows": [_row(inv, as_of) for inv in page.items] if page else [],
-        "sort": sort, "query": urlencode(params), "as_of": as_of,
+        "sort": sort, "query": urlencode(params), "as_of": as_of, "filtered": filtered,
         "sort_next": {c: f"-{c}" if sort == c else c
                       for c in ("number", "customer", "issue_date", "due_date", "amount")},
         "prev_offset": max(0, page.offset - page.limit) if page and page.offset else None,
@@ -246,8 +249,37 @@ def resolve_dispute(request: HttpRequest, number: str, dispute_id: int) -> HttpR
     return _act(request, number, ResolveForm, action)
 
 
+@login_required
+def invoice_export(request: HttpRequest) -> HttpResponseBase:
+    """The invoices the list's filters select (all pages), as a file the importer reads back;
+    with no filter, all invoices and credit notes the user may see (the CLI's export)."""
+    ctx = page_context(request)
+    form = InvoiceFilterForm(request.GET)
+    back = redirect(f"{reverse('invoice_list')}?{urlencode(_list_params(request))}")
+    if not form.is_valid():
+        return back  # the list says which filter is wrong
+    try:
+        filters = _filters(form, ctx.company.base_currency)
+    except Refusal:
+        return back
+    narrowed = {} if filters == q.InvoiceFilters() else {
+        "invoices": q.filtered_invoices(request.user, ctx.company, filters, today())}
+    try:
+        return download("invoices", request.GET.get("format", "csv"), ctx.company, request.user,
+                        **narrowed)
+    except Refusal as exc:
+        raise Http404(refusal_text(exc)) from exc
+
+
+def _list_params(request: HttpRequest) -> dict[str, str]:
+    """The list's filters in the query string, without paging, sorting or an export format."""
+    return {k: v for k, v in request.GET.items() if k not in ("offset", "sort", "format") and v}
+
+
 urlpatterns = [
     path("invoices/", invoice_list, name="invoice_list"),
+    # Outside invoices/: an invoice number may contain '/', so no path there is safe to take.
+    path("exports/invoices/", invoice_export, name="invoice_export"),
     path("invoices/<path:number>/record-payment/", record_payment, name="invoice_record_payment"),
     path("invoices/<path:number>/allocate/", allocate_payment, name="invoice_allocate"),
     path("invoices/<path:number>/allocations/<int:allocation_id>/remove/", remove_allocation,
