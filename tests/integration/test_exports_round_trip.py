@@ -36,9 +36,18 @@ def rows_of(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def test_sheets_have_the_importers_field_names_in_its_order():
+def test_sheets_have_the_importers_field_names_in_its_order_but_the_open_amount():
     for kind in FIELDS:
-        assert sheets.sheet(kind, None, None).header == FIELDS[kind]  # type: ignore[arg-type]
+        header = sheets.sheet(kind, None, None).header  # type: ignore[arg-type]
+        assert header == tuple(f for f in FIELDS[kind] if f != "open_amount")
+    assert sheets.COLUMNS["invoices"][-2:] == ("description", "customer_name")
+
+
+def test_an_invoices_export_alone_creates_customers_with_their_names(ledger, company):
+    new, _ = ensure_company("NEW", "新公司", "CNY")
+    result = import_into(new, "invoices", export_bytes("invoices", company))
+    assert result.status == "saved" and not [p for p in result.problems if p.is_error]
+    assert Customer.objects.get(company=new, code="KH001").name == "华东机械有限公司"
 
 
 def test_csv_is_utf8_with_bom_crlf_and_amounts_with_the_currencys_decimals(ledger, company):
@@ -53,6 +62,7 @@ def test_csv_is_utf8_with_bom_crlf_and_amounts_with_the_currencys_decimals(ledge
     assert by_number["INV-001"]["due_date"] == "2026-10-16"  # computed from STANDARD = NET45
     assert by_number["INV-004"]["disputed"] == "yes" and by_number["INV-001"]["disputed"] == "no"
     assert by_number["INV-002"]["contract"] == "HT-2026-01"
+    assert by_number["US-INV-1"]["customer_name"] == 'Acme, Inc. "West"'
     assert by_number["INV-007"]["description"] == "line one\nline two"
     # Paid by payments recorded on their own: the payments sheet carries them, not the row.
     assert (by_number["INV-003"]["settled_date"], by_number["INV-003"]["paid_amount"]) == ("", "")
@@ -158,7 +168,7 @@ def test_xlsx_keeps_text_as_text_dates_as_dates_and_amounts_as_numbers(ledger, c
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(export_bytes("invoices", company, "xlsx")))
     rows = book.get_sheet_by_index(0).to_python()
-    assert tuple(rows[0]) == FIELDS["invoices"]
+    assert tuple(rows[0]) == sheets.COLUMNS["invoices"]
     by_number = {r[0]: r for r in rows[1:]}
     assert by_number["INV-004"][10] == "=disputed, starts like a formula"
     assert by_number["INV-003"][2] == date(2026, 9, 1) and by_number["INV-003"][4] == 2500.5
@@ -210,7 +220,7 @@ def test_json_rows_carry_strings_for_amounts_iso_dates_and_booleans(ledger, comp
         "number": "INV-005", "customer": "KH002", "issue_date": "2026-09-10",
         "due_date": "2026-10-10", "amount": "300.00", "currency": "CNY",
         "settled_date": "2026-10-01", "paid_amount": "120.00", "disputed": False, "contract": "",
-        "description": ""}
+        "description": "", "customer_name": "无额度客户"}
     assert by_number["CN-001"]["disputed"] is None and by_number["CN-001"]["amount"] == "-50.00"
     assert by_number["INV-004"]["disputed"] is True
 

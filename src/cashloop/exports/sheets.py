@@ -1,4 +1,5 @@
-"""The ledger as the importer reads it: one sheet per kind, its header the importer's field names.
+"""The ledger as the importer reads it: one sheet per kind, its header the importer's field names
+(`COLUMNS`: all of them but `open_amount`).
 
 Rows stream from the database set-based — one `values_list(...).iterator()` query per kind of
 document, no model instance per row, constant memory for a million invoices — limited to the
@@ -9,7 +10,8 @@ or None (flags).
 
 How each kind carries the ledger (docs/import.md, "Export and round trip"):
 - invoices, by number, then credit notes, by number, as negative-amount rows (the invoices
-  importer turns those back into credit notes). `settled_date` and `paid_amount` are the
+  importer turns those back into credit notes), with the customer's name (`customer_name`, which
+  names the customers an invoices file creates). `settled_date` and `paid_amount` are the
   invoice's own settlement: the SETTLE-<number> payment an import records for a settled row.
   Payments recorded on their own belong to the payments sheet; putting them on the invoice row
   too would pay the invoice twice when both files are imported.
@@ -60,6 +62,12 @@ from cashloop.ledger.queries.documents import (
 )
 
 CHUNK = 5000  # rows per fetch: few round trips, a few MB at most in flight
+# The importer's fields an export writes, in the importer's order: all but `open_amount`. The
+# paid part travels as `paid_amount`, the invoice's own settlement; an open amount beside it
+# would count the payments the payments sheet carries too, and the importer rejects a row whose
+# paid and open amounts do not add up to the amount.
+NOT_WRITTEN = frozenset({"open_amount"})
+COLUMNS = {kind: tuple(f for f in fields if f not in NOT_WRITTEN) for kind, fields in FIELDS.items()}
 TEXT, DATE, AMOUNT, FLAG = "text", "date", "amount", "flag"
 _TYPES = {"issue_date": DATE, "due_date": DATE, "settled_date": DATE, "date": DATE,
           "amount": AMOUNT, "paid_amount": AMOUNT, "credit_limit": AMOUNT, "disputed": FLAG}
@@ -79,7 +87,7 @@ class Sheet:
 
 
 def cell_types(kind: str) -> tuple[str, ...]:
-    return tuple(_TYPES.get(field, TEXT) for field in FIELDS[kind])
+    return tuple(_TYPES.get(field, TEXT) for field in COLUMNS[kind])
 
 
 def sheet(kind: str, company: Company, user: User, invoices: QuerySet[Invoice] | None = None,
@@ -93,7 +101,7 @@ def sheet(kind: str, company: Company, user: User, invoices: QuerySet[Invoice] |
         rows = customer_rows(company, user, customers)
     else:
         rows = payment_rows(company, user)
-    return Sheet(kind, FIELDS[kind], cell_types(kind), rows)
+    return Sheet(kind, COLUMNS[kind], cell_types(kind), rows)
 
 
 def own_settlement() -> QuerySet[Allocation]:
@@ -118,20 +126,21 @@ def invoice_rows(company: Company, user: User, invoices: QuerySet[Invoice] | Non
             .annotate(own_minor=_when_paid(own_minor), own_date=_when_paid(own_date))
             .values_list("number", "customer__code", "issue_date", "due_date", "amount_minor",
                          "currency", "own_date", "own_minor", "is_disputed", "contract__number",
-                         "description"))
+                         "description", "customer__name"))
     for (number, customer, issued, due, amount, currency, settled, paid, disputed, contract,
-         description) in rows.iterator(chunk_size=CHUNK):
+         description, name) in rows.iterator(chunk_size=CHUNK):
         yield (number, customer, issued, due, format_minor(amount, currency), currency,
                settled if paid else None, format_minor(paid, currency) if paid else None,
-               disputed, contract or "", description)
+               disputed, contract or "", description, name)
     if narrowed:
         return
     notes = (credit_notes_in_scope(user, company).order_by("number")
              .values_list("number", "customer__code", "issue_date", "amount_minor", "currency",
-                          "reason"))
-    for number, customer, issued, amount, currency, reason in notes.iterator(chunk_size=CHUNK):
+                          "reason", "customer__name"))
+    for number, customer, issued, amount, currency, reason, name in notes.iterator(
+            chunk_size=CHUNK):
         yield (number, customer, issued, None, format_minor(-amount, currency), currency,
-               None, None, None, "", reason)
+               None, None, None, "", reason, name)
 
 
 def _when_paid(expression: Any) -> Any:
