@@ -1,7 +1,7 @@
 """What a sheet cannot carry: the ledger facts the import format has no column for, counted.
 
 An export never drops them silently: each is a warning with a stable code, the number of rows
-it concerns and an English template (translated where people read it), in the CLI's output. The
+it concerns and an English message, in the CLI's output (English by design, like its JSON). The
 import format (core.importing.columns) has one invoice per payment row, allocates a payment on
 its own date up to the invoice's open amount, makes credit notes without allocations and an
 invoice's due date without instalments; what a ledger holds beyond that is listed here.
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from cashloop.core.problems import gettext_noop
 from cashloop.exports.sheets import exported_payments
 from cashloop.ledger.models import Allocation, Company, Contact, InvoiceInstalment
 from cashloop.ledger.queries.documents import (
@@ -29,7 +28,7 @@ from cashloop.ledger.queries.documents import (
 class Limit:
     code: str
     count: int
-    template: str  # "{count} …", marked for translation
+    template: str  # "{count} …"
 
     @property
     def message(self) -> str:
@@ -52,13 +51,13 @@ def _invoice_limits(company: Company, user: User) -> list[Limit]:
     return [
         Limit("credit_note.allocated",
               credit_notes_in_scope(user, company).filter(Exists(allocated)).count(),
-              gettext_noop("{count} credit notes are allocated to invoices: the import creates "
-                           "credit notes without allocations, so those invoices re-import with "
-                           "more open")),
+              "{count} credit notes are allocated to invoices: the import creates "
+              "credit notes without allocations, so those invoices re-import with "
+              "more open"),
         Limit("invoice.instalments",
               invoices_in_scope(user, company).filter(Exists(instalments)).count(),
-              gettext_noop("{count} invoices have instalments: the import keeps their due date "
-                           "but not the instalment schedule")),
+              "{count} invoices have instalments: the import keeps their due date "
+              "but not the instalment schedule"),
     ]
 
 
@@ -67,8 +66,8 @@ def _customer_limits(company: Company, user: User) -> list[Limit]:
     return [
         Limit("customer.other_contacts",
               customers_in_scope(user, company).filter(Exists(others)).count(),
-              gettext_noop("{count} customers have contacts besides the primary one: only the "
-                           "primary contact's email, phone and language are exported")),
+              "{count} customers have contacts besides the primary one: only the "
+              "primary contact's email, phone and language are exported"),
     ]
 
 
@@ -82,16 +81,16 @@ def _payment_limits(company: Company, user: User) -> list[Limit]:
                                            invoice__settled_date__isnull=True)
     return [
         Limit("payment.split", counted.filter(allocations_n__gt=1).count(),
-              gettext_noop("{count} payments are allocated to several invoices: a payment row "
-                           "names one invoice, so they re-import allocated to the first only")),
+              "{count} payments are allocated to several invoices: a payment row "
+              "names one invoice, so they re-import allocated to the first only"),
         Limit("payment.applied_later", payments.filter(Exists(later)).count(),
-              gettext_noop("{count} payments were allocated on another day than received: the "
-                           "import allocates on the payment date")),
+              "{count} payments were allocated on another day than received: the "
+              "import allocates on the payment date"),
         # One allocation of part of the payment to an invoice still open: the import would
         # allocate as much as is open.
         Limit("payment.partly_applied",
               counted.filter(Q(allocations_n=1) & Q(allocated__lt=F("amount_minor"))
                              & Q(Exists(still_open))).count(),
-              gettext_noop("{count} payments are allocated for less than they could pay on an "
-                           "invoice still open: the import allocates as much as is open")),
+              "{count} payments are allocated for less than they could pay on an "
+              "invoice still open: the import allocates as much as is open"),
     ]
