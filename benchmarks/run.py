@@ -300,6 +300,9 @@ def bench_database(db: str, args: argparse.Namespace, invoices_csv: Path, custom
           target="≤ 1 s")
     timed(steps, "metrics past", [CASHLOOP, "metrics", "--as-of", past.isoformat(), "--format", "json"],
           env, "metrics", commands, target="≤ 1 s")
+    timed(steps, "export invoices", [CASHLOOP, "export", "invoices", "--output",
+                                     str(Path(env["CASHLOOP_DATA_DIR"]) / "export.csv"),
+                                     "--format", "json"], env, "export", commands)
     if args.reimport:
         timed(steps, "import invoices again (no change)",
               [CASHLOOP, "import", "invoices", str(invoices_csv), *_maps(INVOICE_MAP),
