@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import OperationalError, connection
 
@@ -44,3 +47,31 @@ def _committed(job: Job) -> bool:
         finally:
             cursor.execute("PRAGMA read_uncommitted = 1")
     return job.finished
+
+
+def get_while_company_table_locked(request: Callable[[], Any]) -> Any:
+    """`request()`'s answer while another session holds the company table as a first bulk load
+    on PostgreSQL does (its dropped foreign keys lock it against readers until it commits); this
+    session waits at most 3 s for a lock, so a request that reads the table fails."""
+    import psycopg
+
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None,
+                         port=db["PORT"] or None, password=db["PASSWORD"] or None) as import_:
+        import_.execute("LOCK TABLE ledger_company IN ACCESS EXCLUSIVE MODE")  # held until rollback
+        with _lock_timeout():
+            try:
+                return request()
+            finally:
+                import_.rollback()
+
+
+@contextmanager
+def _lock_timeout() -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '3s'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

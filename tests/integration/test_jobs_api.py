@@ -24,7 +24,11 @@ from cashloop.jobs.models import Job, JobStatus
 from cashloop.jobs.services import job_detail_json, job_json
 from cashloop.ledger.models import Invoice
 from cashloop.ledger.services.companies import ensure_company
-from tests.integration.jobs_support import finished, reads_take_no_table_locks
+from tests.integration.jobs_support import (
+    finished,
+    get_while_company_table_locked,
+    reads_take_no_table_locks,
+)
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 LIST_KEYS = {"id", "kind", "status", "progress_done", "progress_total", "created_at",
@@ -225,25 +229,12 @@ def test_jobs_api_follows_the_pages_access_rule_and_hides_other_jobs_as_404(comp
 
 @pytest.mark.django_db(transaction=True)
 def test_polling_a_job_answers_while_a_bulk_import_locks_the_company_table(company):
-    """A large PostgreSQL import drops its tables' foreign keys for the load, which locks the
+    """A first bulk load on PostgreSQL drops its tables' foreign keys, which locks the
     company table against readers until it commits: polling the job must not read it."""
-    import psycopg
-
     if connection.vendor != "postgresql":
         pytest.skip("the lock is taken by PostgreSQL bulk loads only")
     client = api("fiona", "finance_manager", company)
     job = stored_job(company, get_user_model().objects.get(username="fiona"), JobStatus.RUNNING)
-    db = connection.settings_dict
-    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None,
-                         port=db["PORT"] or None, password=db["PASSWORD"] or None) as import_:
-        import_.execute("LOCK TABLE ledger_company IN ACCESS EXCLUSIVE MODE")  # held until rollback
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '3s'")  # a read of the company table would fail
-        try:
-            response = client.get(f"/api/jobs/{job.pk}")
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-            import_.rollback()
+    response = get_while_company_table_locked(lambda: client.get(f"/api/jobs/{job.pk}"))
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["company"]) == ("running", "ACME")

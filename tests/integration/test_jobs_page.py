@@ -16,7 +16,11 @@ from cashloop.jobs import backends
 from cashloop.jobs.models import Job, JobStatus
 from cashloop.ledger.models import Invoice
 from cashloop.ledger.services.companies import ensure_company
-from tests.integration.jobs_support import finished, reads_take_no_table_locks
+from tests.integration.jobs_support import (
+    finished,
+    get_while_company_table_locked,
+    reads_take_no_table_locks,
+)
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 POLL = 'hx-trigger="every 1s"'
@@ -184,27 +188,15 @@ def test_import_page_lists_the_users_pending_import_jobs_with_a_link(company):
 
 @pytest.mark.django_db(transaction=True)
 def test_status_fragment_answers_while_a_bulk_import_locks_the_company_table(company):
-    """A large PostgreSQL import drops its tables' foreign keys for the load, which locks the
+    """A first bulk load on PostgreSQL drops its tables' foreign keys, which locks the
     company table against readers until it commits: the polled fragment must not read it."""
-    import psycopg
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the lock is taken by PostgreSQL bulk loads only")
     client = login("fiona", "finance_manager", company)
     job = stored_job(company, get_user_model().objects.get(username="fiona"), JobStatus.RUNNING)
-    db = connection.settings_dict
-    with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None,
-                         port=db["PORT"] or None, password=db["PASSWORD"] or None) as import_:
-        import_.execute("LOCK TABLE ledger_company IN ACCESS EXCLUSIVE MODE")  # held until rollback
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '3s'")  # a read of the company table would fail
-        try:
-            fragment = client.get(f"/jobs/{job.pk}/status/")
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-            import_.rollback()
+    fragment = get_while_company_table_locked(lambda: client.get(f"/jobs/{job.pk}/status/"))
     assert fragment.status_code == 200 and POLL in fragment.content.decode()
 
 
