@@ -8,7 +8,6 @@ Filters: object type and id (or text in the object's name), action, actor and a 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from cashloop.audit.models import AuditEntry
 from cashloop.core.money import format_grouped, is_currency_code
 from cashloop.ledger.models import Company
 from cashloop.web.context import page_context
+from cashloop.web.paging import page_number, pager
 
 PAGE_SIZE = 100
 FILTERS = ("object_type", "object_id", "object", "action", "actor", "date_from", "date_to")
@@ -78,12 +78,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only admins, finance managers and auditors read the audit log."))
     params = {name: request.GET.get(name, "") for name in FILTERS}
     rows = entries(ctx.company, params)
-    try:
-        page_no = max(1, min(int(request.GET.get("page") or 1), 10**6))
-    except ValueError:
-        page_no = 1
+    page_no = page_number(request.GET.get("page"))
     count = rows.count()
-    pages = max(1, -(-count // PAGE_SIZE))
     shown = list(rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE])
     for entry in shown:
         entry.before_rows = shown_values(entry.before, entry.after)
@@ -91,10 +87,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     kept = {k: v for k, v in params.items() if v}
     base = AuditEntry.objects.filter(company=ctx.company)
     return render(request, "audit/audit_log.html", {
-        "page": ctx, "entries": shown, "count": count, "params": params, "page_no": page_no,
-        "pages": pages,
+        "page": ctx, "entries": shown, "count": count, "params": params,
+        **pager(page_no, count, PAGE_SIZE, kept),
         "actions": base.order_by("action").values_list("action", flat=True).distinct(),
         "object_types": base.order_by("object_type").values_list("object_type", flat=True).distinct(),
-        "prev_query": urlencode({**kept, "page": page_no - 1}) if page_no > 1 else None,
-        "next_query": urlencode({**kept, "page": page_no + 1}) if page_no < pages else None,
     })

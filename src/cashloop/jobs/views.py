@@ -11,7 +11,6 @@ import holds the ledger's tables.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +24,7 @@ from cashloop.jobs.models import Job, JobStatus
 from cashloop.jobs.registry import kinds, load
 from cashloop.jobs.services import INPUT, job_file, job_for_user, live_progress, recent_jobs
 from cashloop.web.context import PageContext, page_context
+from cashloop.web.paging import page_number, pager
 
 PAGE_SIZE = 50
 
@@ -51,13 +51,6 @@ def _context(job: Job) -> dict[str, Any]:
     return context
 
 
-def _page_number(text: str | None) -> int:
-    try:
-        return max(1, min(int(text or 1), 10**6))
-    except ValueError:
-        return 1
-
-
 def _row(job: Job) -> dict[str, Any]:
     done, total = live_progress(job)
     return {"job": job, "kind": kind_text(job), "status": status_text(job.status),
@@ -69,10 +62,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     """The jobs the user may see, of every company they read, newest first; by status, paged."""
     status = request.GET.get("status", "")
     status = status if status in JobStatus.values else ""
-    page_no = _page_number(request.GET.get("page"))
+    page_no = page_number(request.GET.get("page"))
     listing = recent_jobs(request.user, status or None, limit=PAGE_SIZE,
                           offset=(page_no - 1) * PAGE_SIZE)
-    pages = max(1, -(-listing.count // PAGE_SIZE))
     kept = {"status": status} if status else {}
     try:
         page: PageContext | None = page_context(request)
@@ -81,9 +73,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/job_list.html", {
         "page": page, "rows": [_row(job) for job in listing.items], "count": listing.count,
         "status": status, "statuses": [(value, status_text(value)) for value in STATUS_LABELS],
-        "page_no": page_no, "pages": pages,
-        "prev_query": urlencode({**kept, "page": page_no - 1}) if page_no > 1 else None,
-        "next_query": urlencode({**kept, "page": page_no + 1}) if page_no < pages else None,
+        **pager(page_no, listing.count, PAGE_SIZE, kept),
     })
 
 
