@@ -60,6 +60,7 @@ class CreditNoteRecord:
     currency: str
     reason: str
     source_hash: str
+    customer_name: str = ""  # as InvoiceRecord's; a credit note row gives none
 
 
 @dataclass(frozen=True, slots=True)

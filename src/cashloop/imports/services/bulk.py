@@ -114,12 +114,13 @@ class BulkWriter:
             return
         self._bulk = True
         self._flows_company_id = flows_company_id
+        expected = expected_rows or {}
         if self.vendor == "sqlite":
             if flows_company_id is not None:
                 self._restore.extend(flows.suspend_triggers(tables))
             cur = self.raw.cursor()
             for table in tables:
-                if self.rebuilds_indexes(table, (expected_rows or {}).get(table, 0)):
+                if self.rebuilds_indexes(table, expected.get(table, 0)):
                     rows = cur.execute(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                         "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
@@ -138,7 +139,7 @@ class BulkWriter:
                 if flows_company_id is not None:
                     self._restore.extend(flows.suspend_triggers([table]))
                 self._locked.add(table)
-                if not self.rebuilds_indexes(table, (expected_rows or {}).get(table, 0)):
+                if not self.rebuilds_indexes(table, expected.get(table, 0)):  # counted once locked
                     continue
                 cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                             "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",

@@ -9,6 +9,7 @@ their before/after values are read, written and audited (audit.services.record_m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
@@ -83,8 +84,11 @@ class InvoiceRef:
 class InvoiceWriter:
     """Receives parsed invoice records in file order and writes them in chunks."""
 
-    def __init__(self, company: Company, actor: Actor, as_of: date) -> None:
+    def __init__(self, company: Company, actor: Actor, as_of: date,
+                 file_rows: int | None = None) -> None:
+        """`file_rows`: the file's data rows when known, to tell a first load (see flush)."""
         self.company, self.actor, self.as_of = company, actor, as_of
+        self.file_rows = file_rows
         self.db = BulkWriter()
         self.tables = {m.__name__: m._meta.db_table
                        for m in (Invoice, Customer, Payment, Allocation, Dispute)}
@@ -97,7 +101,6 @@ class InvoiceWriter:
         self.settle_refs: set[str] | None = None  # SETTLE- payments already stored, loaded once
         self.created = self.updated = self.unchanged = 0
         self.problems: list[tuple[RowProblem, list[str]]] = []
-        self.file_rows: int | None = None  # the file's data rows, when known (set by the caller)
         self._preload()
 
     def _preload(self) -> None:
@@ -174,11 +177,11 @@ class InvoiceWriter:
             return pending
         return max(pending, self.file_rows * pending // seen)
 
-    def _create_customers(self, records: list[InvoiceRecord]) -> None:
+    def _create_customers(self, records: Sequence[InvoiceRecord | CreditNoteRecord]) -> None:
         new: dict[str, tuple[str, str]] = {}  # code → (currency, name)
         for r in records:
             if r.customer not in self.customers and r.customer not in new:
-                new[r.customer] = (r.currency, getattr(r, "customer_name", ""))  # notes: none
+                new[r.customer] = (r.currency, r.customer_name)
         if not new:
             return
         ids = self.db.reserve_ids(self.tables["Customer"], len(new))
@@ -250,7 +253,7 @@ class InvoiceWriter:
         records = self.credit_notes
         if not records:
             return
-        self._create_customers(records)  # type: ignore[arg-type]
+        self._create_customers(records)
         existing: dict[str, CreditNote] = {}
         for chunk in in_chunks(sorted({r.number for r in records})):
             existing.update((c.number, c) for c in CreditNote.objects.filter(

@@ -217,18 +217,17 @@ def _run(data: bytes, company: Company, options: ImportOptions, actor: Actor, as
     rejected_rows: list[tuple[int, list[str], str]] = []
     try:
         with transaction.atomic():
-            writer = _writer(options.kind, company, actor, as_of)
-            writer.file_rows = file_rows(data, table)
+            total = file_rows(data, table)
+            writer = _writer(options.kind, company, actor, as_of, total)
             failed = _stream(rows, parser, table, writer, options, result, rejected_rows,
-                             _counted(progress, writer.file_rows))
+                             _counted(progress, total))
             if parser.assumed_settlements:
                 result.add(file_problem(
                     "settled.assumed", gettext_noop(
                         "{count} invoices have a paid part (amount less open amount) but no "
-                        "settled date: the paid parts are recorded as paid on {date}, the day of the "
-                        "import, "
-                        "so aging and metrics before that day count them as open; map "
-                        "settled_date for the days they were paid"), "warning",
+                        "settled date: the paid parts are recorded as paid on {date}, the day of "
+                        "the import, so aging and metrics before that day count them as open; "
+                        "map settled_date for the days they were paid"), "warning",
                     count=str(parser.assumed_settlements), date=as_of.isoformat()))
             if not failed or options.skip_bad:
                 writer.finish()
@@ -273,11 +272,12 @@ def _located(problem: RowProblem, header: list[str], mapping: dict[str, int]) ->
     return replace(problem, column=header[mapping[problem.field]])
 
 
-def _writer(kind: str, company: Company, actor: Actor, as_of: date) -> Any:
+def _writer(kind: str, company: Company, actor: Actor, as_of: date,
+            file_rows: int | None = None) -> Any:
     if kind == "invoices":
         from cashloop.imports.services.invoices import InvoiceWriter
 
-        return InvoiceWriter(company, actor, as_of)
+        return InvoiceWriter(company, actor, as_of, file_rows)
     if kind == "customers":
         from cashloop.imports.services.customers import CustomerWriter
 
